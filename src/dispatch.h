@@ -1,0 +1,28 @@
+// Internal: how ops reach a device.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "silica/plugin.h"
+#include "silica/tensor.h"
+
+namespace silica::detail {
+
+/// Builder for the ABI's attribute bag: Attrs().i(axis).f(eps).
+struct Attrs {
+  SilicaAttrs raw{};
+  Attrs& i(int64_t v) { raw.ints[raw.num_ints++] = v; return *this; }
+  Attrs& f(double v) { raw.floats[raw.num_floats++] = v; return *this; }
+};
+
+SilicaTensorDesc describe(const Tensor& t);
+
+/// Runs `op` on the device of its tensors (all must share one). `name` is the
+/// user-facing function ("matmul") used in error messages. Honors
+/// SILICA_CPU_FALLBACK=1 when the device lacks the op.
+void run_op(const char* name, SilicaOp op, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& outputs, const Attrs& attrs = Attrs());
+
+}  // namespace silica::detail
