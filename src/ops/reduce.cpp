@@ -59,4 +59,117 @@ Tensor mean(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdim) 
   return y;
 }
 
+namespace {
+
+// Number of elements each output of a reduction over `mask` combines.
+int64_t reduced_count(const Shape& shape, uint64_t mask) {
+  int64_t count = 1;
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (mask & (uint64_t{1} << i)) count *= shape[i];
+  return count;
+}
+
+// The axes in `mask`, for calling other reductions (empty = all, which is also right
+// for a 0-d tensor, whose mask is 0).
+std::vector<int64_t> mask_axes(uint64_t mask, int64_t ndim) {
+  std::vector<int64_t> axes;
+  for (int64_t i = 0; i < ndim; ++i)
+    if (mask & (uint64_t{1} << i)) axes.push_back(i);
+  return axes;
+}
+
+// max/min/argmax/argmin have no value over an empty axis.
+void require_nonempty_axes(const char* fn, const Tensor& x, uint64_t mask) {
+  for (int64_t i = 0; i < x.dim(); ++i)
+    if ((mask & (uint64_t{1} << i)) && x.shape()[i] == 0)
+      throw Error(std::string("[") + fn + "] cannot reduce axis " + std::to_string(i) + " of size 0 in " +
+                  shape_str(x.shape()) + ": the " + fn + " of no elements is undefined; reduce over "
+                  "non-empty axes or check the size first");
+}
+
+Tensor extremum(const char* name, SilicaOp op, const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
+  uint64_t mask = ops::axes_mask(axes, x.dim(), name);
+  require_nonempty_axes(name, x, mask);
+  Tensor keep = reduce_raw(name, op, x, mask, x.dtype());
+  Tensor y = finish(keep, x.shape(), mask, keepdim);
+  // The gradient goes to the elements equal to the result, split evenly among ties.
+  Tensor result = keep.detach();  // a node must not own its own output (that would be a cycle)
+  autograd::record(name, y, {x}, [x, result, mask](const Tensor& g, const std::vector<bool>&) {
+    Tensor hit = eq(x, result).to(g.dtype());
+    Tensor ties = sum(hit, mask_axes(mask, x.dim()), true);
+    return std::vector<Tensor>{hit * expand_back(g, x.shape(), mask) / ties};
+  });
+  return y;
+}
+
+Tensor arg_extremum(const char* name, SilicaOp op, const Tensor& x, int64_t axis, bool keepdim) {
+  int64_t a = ops::wrap_axis(axis, x.dim(), name);
+  uint64_t mask = x.dim() == 0 ? 0 : uint64_t{1} << a;
+  require_nonempty_axes(name, x, mask);
+  return finish(reduce_raw(name, op, x, mask, DType::i64), x.shape(), mask, keepdim);  // no gradient
+}
+
+// Integer tensors are averaged as f32 (like mean).
+Tensor as_floating(const Tensor& x) { return is_floating(x.dtype()) ? x : x.to(DType::f32); }
+
+}  // namespace
+
+Tensor max(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
+  return extremum("max", SILICA_OP_MAX, x, axes, keepdim);
+}
+
+Tensor min(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
+  return extremum("min", SILICA_OP_MIN, x, axes, keepdim);
+}
+
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
+  return arg_extremum("argmax", SILICA_OP_ARGMAX, x, axis, keepdim);
+}
+
+Tensor argmin(const Tensor& x, int64_t axis, bool keepdim) {
+  return arg_extremum("argmin", SILICA_OP_ARGMIN, x, axis, keepdim);
+}
+
+Tensor var(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdim, double correction) {
+  Tensor x = as_floating(x_in);
+  uint64_t mask = ops::axes_mask(axes, x.dim(), "var");
+  Tensor y = finish(reduce_raw("var", SILICA_OP_VAR, x, mask, x.dtype(), Attrs().f(correction)), x.shape(), mask,
+                    keepdim);
+  // d var / dx = 2 (x - mean) / (N - correction)
+  double denom = std::max(0.0, static_cast<double>(reduced_count(x.shape(), mask)) - correction);
+  autograd::record("var", y, {x}, [x, mask, denom](const Tensor& g, const std::vector<bool>&) {
+    Tensor centered = x - mean(x, mask_axes(mask, x.dim()), true);
+    return std::vector<Tensor>{expand_back(g, x.shape(), mask) * centered * (2.0 / denom)};
+  });
+  return y;
+}
+
+Tensor std(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdim, double correction) {
+  Tensor x = as_floating(x_in);
+  uint64_t mask = ops::axes_mask(axes, x.dim(), "std");
+  Tensor keep = reduce_raw("std", SILICA_OP_STD, x, mask, x.dtype(), Attrs().f(correction));
+  Tensor y = finish(keep, x.shape(), mask, keepdim);
+  // d std / dx = (d var / dx) / (2 std) = (x - mean) / ((N - correction) std)
+  double denom = std::max(0.0, static_cast<double>(reduced_count(x.shape(), mask)) - correction);
+  Tensor result = keep.detach();
+  autograd::record("std", y, {x}, [x, result, mask, denom](const Tensor& g, const std::vector<bool>&) {
+    Tensor centered = x - mean(x, mask_axes(mask, x.dim()), true);
+    return std::vector<Tensor>{expand_back(g, x.shape(), mask) * centered / (result * denom)};
+  });
+  return y;
+}
+
+Tensor logsumexp(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdim) {
+  Tensor x = as_floating(x_in);
+  uint64_t mask = ops::axes_mask(axes, x.dim(), "logsumexp");
+  Tensor keep = reduce_raw("logsumexp", SILICA_OP_LOGSUMEXP, x, mask, x.dtype());
+  Tensor y = finish(keep, x.shape(), mask, keepdim);
+  // The gradient is the softmax over the reduced axes: exp(x - logsumexp(x)).
+  Tensor result = keep.detach();
+  autograd::record("logsumexp", y, {x}, [x, result, mask](const Tensor& g, const std::vector<bool>&) {
+    return std::vector<Tensor>{expand_back(g, x.shape(), mask) * exp(x - result)};
+  });
+  return y;
+}
+
 }  // namespace silica
