@@ -7,28 +7,37 @@
 
 namespace {
 
+// Every device (best first), every loaded plugin, and every plugin that failed with why.
 int cmd_devices() {
   using namespace silica;
-  std::vector<Device> all = devices();
-  Device best = best_device();
-  std::printf("%-12s %-16s %-10s %s\n", "DEVICE", "KIND", "MEMORY", "NAME");
-  for (const Device& d : all) {
-    double gib = static_cast<double>(d.memory_bytes()) / (1024.0 * 1024.0 * 1024.0);
-    std::printf("%-12s %-16s %6.1f GiB %s%s\n", d.str().c_str(), device_kind_name(d.kind()), gib,
-                d.name().c_str(), d == best ? "  (default)" : "");
+  std::string chosen, problem;
+  try {
+    chosen = best_device().str();
+  } catch (const Error& e) {  // a bad SILICA_DEVICE must not hide the list
+    problem = e.what();
   }
-  for (const PluginInfo& p : plugins())
-    if (p.name != "cpu") std::printf("plugin %s loaded from %s\n", p.name.c_str(), p.path.c_str());
-  for (const PluginFailure& f : plugin_failures())
-    std::printf("plugin %s failed to load: %s\n", f.path.c_str(), f.reason.c_str());
-  return 0;
+  std::printf("Devices (best first):\n");
+  for (const Device& d : devices()) {
+    double gib = static_cast<double>(d.memory_bytes()) / (1024.0 * 1024.0 * 1024.0);
+    std::printf("  %-12s %-15s %7.1f GiB  %s%s\n", d.str().c_str(), device_kind_name(d.kind()), gib,
+                d.name().c_str(), d.str() == chosen ? "  (default)" : "");
+  }
+  if (!problem.empty()) std::printf("  SILICA_DEVICE: %s\n", problem.c_str());
+  std::printf("Plugins:\n");
+  for (const PluginInfo& p : plugins()) std::printf("  %-12s %s\n", p.name.c_str(), p.path.c_str());
+  std::vector<PluginFailure> failures = plugin_failures();
+  std::printf("Plugins that failed to load:%s\n", failures.empty() ? " none" : "");
+  for (const PluginFailure& f : failures) std::printf("  %s: %s\n", f.path.c_str(), f.reason.c_str());
+  return problem.empty() ? 0 : 2;
 }
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: silica <command> [options]\n"
                "commands:\n"
-               "  devices    list devices (best first) and plugins that failed to load\n");
+               "  devices    list devices (best first), loaded plugins, and plugins that failed to load\n"
+               "environment: SILICA_PLUGIN_PATH (extra plugin folders, ':'-separated),\n"
+               "             SILICA_DEVICE (device to use), SILICA_CPU_FALLBACK=1 (run missing ops on the CPU)\n");
 }
 
 }  // namespace
