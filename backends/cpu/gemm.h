@@ -1,0 +1,136 @@
+// Row-major GEMM through OpenBLAS, shared by the matmul and conv kernels.
+// f16/bf16 never reach BLAS: callers convert them to float (gemm_t<T>) first.
+#pragma once
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "kernel.h"
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace silica::cpu {
+
+/// The type BLAS computes in for storage type T: float for f16/bf16.
+template <typename T>
+using gemm_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+/// Below this many multiply-adds OpenBLAS runs a GEMM on one thread (its
+/// SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD), so callers parallelize over
+/// independent small GEMMs themselves instead.
+constexpr double kSmallGemmWork = 65536.0 * 4.0;
+
+/// Up to this many multiply-adds per GEMM, a batch of at least num_threads() GEMMs is
+/// faster as one GEMM per pool thread than as BLAS-threaded GEMMs one after another
+/// (one fork/join instead of one per GEMM).
+constexpr double kMediumGemmWork = 256.0 * 256.0 * 256.0;
+
+/// Gives OpenBLAS as many threads as our pool has, so the two never run more threads
+/// than cores. Called before each kernel that uses BLAS; it only talks to OpenBLAS
+/// when the pool's size changed (the first call, or after set_num_threads).
+void sync_blas_threads();
+
+/// While alive, OpenBLAS runs each GEMM on its calling thread: for parallel_for regions in
+/// which every pool thread runs GEMMs of its own (BLAS threads on top would oversubscribe).
+class BlasSingleThreaded {
+ public:
+  BlasSingleThreaded();
+  ~BlasSingleThreaded();
+  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
+  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
+};
+
+/// C (m x n, row-major, leading dimension ldc) = op(A) op(B) + beta C, with op(A) m x k and
+/// op(B) k x n. A is stored row-major with leading dimension lda, as k x m when trans_a
+/// (likewise B). k == 0 gives C = beta C; m == 0 or n == 0 does nothing.
+template <typename C>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const C* a, int64_t lda, const C* b,
+          int64_t ldb, C beta, C* c, int64_t ldc) {
+  static_assert(std::is_same_v<C, float> || std::is_same_v<C, double>, "BLAS computes in float or double");
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // some BLAS builds reject lda < 1 here; the product is empty anyway
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == C(0) ? C(0) : beta * c[i * ldc + j];
+    return;
+  }
+  const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+  // Leading dimensions must be at least the stored row length, and 1.
+  lda = std::max<int64_t>({lda, trans_a ? m : k, 1});
+  ldb = std::max<int64_t>({ldb, trans_b ? k : n, 1});
+  ldc = std::max<int64_t>({ldc, n, 1});
+  if constexpr (std::is_same_v<C, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+                1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+                static_cast<blasint>(ldc));
+  } else {
+    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+                1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+                static_cast<blasint>(ldc));
+  }
+}
+
+/// True when every size fits BLAS's 32-bit integers.
+inline bool fits_blas(std::initializer_list<int64_t> sizes) {
+  for (int64_t s : sizes)
+    if (s > INT32_MAX) return false;
+  return true;
+}
+
+/// A read-only view of n elements in the compute type C: the data itself when T is C,
+/// else a converted copy (f16/bf16 -> float), converted in parallel.
+template <typename C, typename T>
+class AsCompute {
+ public:
+  AsCompute(const T* src, int64_t n) {
+    if constexpr (std::is_same_v<T, C>) {
+      ptr_ = src;
+    } else {
+      copy_.resize(static_cast<size_t>(n));
+      C* dst = copy_.data();
+      parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dst[i] = static_cast<C>(static_cast<float>(src[i]));
+      });
+      ptr_ = copy_.data();
+    }
+  }
+  const C* get() const { return ptr_; }
+
+ private:
+  const C* ptr_ = nullptr;
+  std::vector<C> copy_;
+};
+
+/// A writable buffer of n elements in C that ends up in `dst` (type T): dst itself when
+/// T is C, else a float buffer that store() converts into dst.
+template <typename C, typename T>
+class OutCompute {
+ public:
+  OutCompute(T* dst, int64_t n) : dst_(dst), n_(n) {
+    if constexpr (!std::is_same_v<T, C>) buffer_.assign(static_cast<size_t>(n), C(0));
+  }
+  C* get() {
+    if constexpr (std::is_same_v<T, C>) return dst_;
+    else return buffer_.data();
+  }
+  void store() {
+    if constexpr (!std::is_same_v<T, C>) {
+      const C* src = buffer_.data();
+      T* dst = dst_;
+      parallel_for(n_, 1 << 16, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dst[i] = T(static_cast<float>(src[i]));
+      });
+    }
+  }
+
+ private:
+  T* dst_;
+  int64_t n_;
+  std::vector<C> buffer_;
+};
+
+}  // namespace silica::cpu
