@@ -1,8 +1,150 @@
-// Rows of the conformance table for the view ops.
+// Rows of the conformance table for views (each followed by an op, so the gradient has to
+// find its way back through the view), creation functions, random draws and dropout.
+//
+// Creation and random rows take one dummy input only to learn the device and dtype under
+// test. Random rows reseed the default generator inside run(), so the device and the CPU
+// reference draw from the same counters: the rows check the mapping from Philox words to
+// values (to the tested dtype's precision), not just the shapes.
 #include "conformance/conformance.h"
 
 namespace silica::conformance {
 
-void add_view_cases(std::vector<Case>& cases) { (void)cases; }
+namespace {
+
+const std::vector<DType> kFloat = {DType::f32, DType::f64, DType::f16, DType::bf16};
+const std::vector<DType> kInt = {DType::i32, DType::i64};
+
+using Run = std::function<Tensor(const std::vector<Tensor>&)>;
+
+Input in(Shape shape, Values values = Values::normal, bool strided = false) {
+  Input i;
+  i.shape = std::move(shape);
+  i.values = values;
+  i.strided = strided;
+  i.high = 20;
+  return i;
+}
+Input strided(Shape shape) { return in(std::move(shape), Values::normal, true); }
+
+void add(std::vector<Case>& cases, std::string name, std::vector<Input> inputs, Run run,
+         std::vector<DType> dtypes = kFloat, bool grad = true) {
+  Case c;
+  c.name = std::move(name);
+  c.inputs = std::move(inputs);
+  c.run = std::move(run);
+  c.dtypes = std::move(dtypes);
+  c.grad = grad;
+  cases.push_back(std::move(c));
+}
+
+/// A view row: f(x) followed by a multiply, so the output is a fresh tensor with a gradient.
+void view(std::vector<Case>& cases, const std::string& name, Input input, std::function<Tensor(const Tensor&)> f) {
+  add(cases, name, {std::move(input)}, [f](const std::vector<Tensor>& x) { return f(x[0]) * 3.0; });
+}
+
+/// Options of the dummy input: the device and dtype under test.
+TensorOptions like(const Tensor& t) { return TensorOptions(t.dtype()).with_device(t.device()); }
+
+void view_cases(std::vector<Case>& cases) {
+  view(cases, "reshape/contiguous", in({4, 6}), [](const Tensor& x) { return x.reshape({3, 8}); });
+  view(cases, "reshape/strided_copies", strided({4, 6}), [](const Tensor& x) { return x.reshape({24}); });
+  view(cases, "reshape/infer", in({2, 3, 4}), [](const Tensor& x) { return x.reshape({-1, 4}); });
+  view(cases, "reshape/scalar", in({}), [](const Tensor& x) { return x.reshape({1, 1}); });
+  view(cases, "view/split_axis", in({6, 5}), [](const Tensor& x) { return x.view({2, 3, 5}); });
+  view(cases, "permute/3d", in({2, 3, 4}), [](const Tensor& x) { return x.permute({2, 0, 1}); });
+  view(cases, "transpose/strided", strided({5, 6}), [](const Tensor& x) { return x.transpose(0, 1); });
+  view(cases, "transpose/mT", in({2, 3, 4}), [](const Tensor& x) { return x.mT(); });
+  view(cases, "narrow/middle_axis", in({3, 8, 2}), [](const Tensor& x) { return x.narrow(1, 2, 5); });
+  view(cases, "slice/step", in({5, 11}), [](const Tensor& x) { return x.slice(1, 1, 10, 3); });
+  view(cases, "slice/negative_bounds", strided({9, 4}), [](const Tensor& x) { return x.slice(0, -7, -1, 2); });
+  view(cases, "select/negative_index", in({4, 5, 3}), [](const Tensor& x) { return x.select(1, -2); });
+  view(cases, "expand/broadcast", in({3, 1}), [](const Tensor& x) { return x.expand({2, 3, 5}); });
+  view(cases, "squeeze/all", in({1, 4, 1, 3}), [](const Tensor& x) { return x.squeeze(); });
+  view(cases, "squeeze/axis", in({4, 1, 3}), [](const Tensor& x) { return x.squeeze(1); });
+  view(cases, "unsqueeze/middle", strided({4, 3}), [](const Tensor& x) { return x.unsqueeze(1); });
+  view(cases, "flatten/range", in({2, 3, 4, 5}), [](const Tensor& x) { return x.flatten(1, 2); });
+  view(cases, "contiguous/strided", strided({5, 7}), [](const Tensor& x) { return x.contiguous(); });
+  view(cases, "clone/strided", strided({6, 5}), [](const Tensor& x) { return x.clone(); });
+  view(cases, "views/chain", in({4, 6, 5}),
+       [](const Tensor& x) { return x.transpose(0, 2).narrow(1, 1, 4).slice(0, 0, 5, 2).reshape({-1}); });
+  view(cases, "views/empty", in({0, 4}), [](const Tensor& x) { return x.transpose(0, 1).reshape({4, 0}); });
+  add(cases, "permute/int", {in({3, 4, 2}, Values::integer)},
+      [](const std::vector<Tensor>& x) { return x[0].permute({1, 2, 0}).contiguous(); }, kInt, false);
+  add(cases, "slice/int", {in({7, 6}, Values::integer, true)},
+      [](const std::vector<Tensor>& x) { return x[0].slice(1, 1, 6, 2).clone(); }, kInt, false);
+}
+
+void creation_cases(std::vector<Case>& cases) {
+  auto create = [&](const std::string& name, std::function<Tensor(const TensorOptions&)> f,
+                    std::vector<DType> dtypes) {
+    add(cases, name, {in({1}, dtypes == kInt ? Values::integer : Values::normal)},
+        [f](const std::vector<Tensor>& x) { return f(like(x[0])); }, dtypes, false);
+  };
+  for (const auto& dtypes : {kFloat, kInt}) {
+    std::string suffix = dtypes == kInt ? "/int" : "/float";
+    create("zeros" + suffix, [](const TensorOptions& o) { return zeros({3, 5}, o); }, dtypes);
+    create("ones" + suffix, [](const TensorOptions& o) { return ones({4, 1, 3}, o); }, dtypes);
+    create("full" + suffix, [](const TensorOptions& o) { return full({2, 7}, -3.0, o); }, dtypes);
+    create("eye" + suffix, [](const TensorOptions& o) { return eye(4, 6, o); }, dtypes);
+    create("arange" + suffix, [](const TensorOptions& o) { return arange(-3.0, 17.0, 2.0, o); }, dtypes);
+  }
+  create("full/empty", [](const TensorOptions& o) { return full({0, 3}, 2.0, o); }, kFloat);
+  create("arange/fractional_step", [](const TensorOptions& o) { return arange(-2.5, 7.0, 0.75, o); }, kFloat);
+  create("linspace/odd", [](const TensorOptions& o) { return linspace(-1.0, 2.0, 13, o); }, kFloat);
+  create("linspace/one_step", [](const TensorOptions& o) { return linspace(4.0, 9.0, 1, o); }, kFloat);
+}
+
+void random_cases(std::vector<Case>& cases) {
+  auto draw = [&](const std::string& name, std::function<Tensor(const TensorOptions&)> f,
+                  std::vector<DType> dtypes) {
+    add(cases, name, {in({1}, dtypes == kInt ? Values::integer : Values::normal)},
+        [f](const std::vector<Tensor>& x) {
+          manual_seed(20240611);
+          return f(like(x[0]));
+        },
+        dtypes, false);
+  };
+  draw("rand/unit", [](const TensorOptions& o) { return rand({37, 5}, o); }, kFloat);
+  // f16/bf16 are left out: in a range wider than 1 their rounding can reach `high`, which the
+  // kernel maps back to `low`, so they legitimately differ from the f64 reference there.
+  draw("rand/range", [](const TensorOptions& o) { return rand({9, 11}, o, nullptr, -2.0, 3.0); },
+       {DType::f32, DType::f64});
+  draw("randn/mean_std", [](const TensorOptions& o) { return randn({41, 3}, o, nullptr, 0.5, 2.0); }, kFloat);
+  draw("randn/after_offset", [](const TensorOptions& o) {
+    randn({5}, o);  // advances the counter: the second draw must match too
+    return randn({4, 4}, o);
+  }, kFloat);
+  draw("randint/range", [](const TensorOptions& o) { return randint(-5, 17, {9, 7}, o); }, kInt);
+  draw("randperm/17", [](const TensorOptions& o) { return randperm(17, o); }, kInt);
+  draw("bernoulli/shape", [](const TensorOptions& o) { return bernoulli({6, 7}, 0.3, o); }, kFloat);
+  add(cases, "bernoulli/p_tensor", {in({5, 8}, Values::unit, true)},
+      [](const std::vector<Tensor>& x) {
+        manual_seed(99);
+        return bernoulli(x[0]);
+      },
+      kFloat, false);
+
+  // Dropout: the seed is set inside run(), so the finite-difference runs see the same mask.
+  add(cases, "dropout/train", {in({9, 13})}, [](const std::vector<Tensor>& x) {
+    manual_seed(11);
+    return dropout(x[0], 0.3, true);
+  });
+  add(cases, "dropout/strided", {strided({6, 7})}, [](const std::vector<Tensor>& x) {
+    manual_seed(12);
+    return dropout(x[0], 0.6, true);
+  });
+  add(cases, "dropout/eval", {in({4, 5})},
+      [](const std::vector<Tensor>& x) { return dropout(x[0], 0.5, false) * 2.0; });
+  add(cases, "dropout/p_zero", {in({4, 5})},
+      [](const std::vector<Tensor>& x) { return dropout(x[0], 0.0, true) * 2.0; });
+}
+
+}  // namespace
+
+void add_view_cases(std::vector<Case>& cases) {
+  view_cases(cases);
+  creation_cases(cases);
+  random_cases(cases);
+}
 
 }  // namespace silica::conformance
