@@ -189,7 +189,18 @@ typedef enum SilicaOp {
 
   /* Random numbers from Philox4x32-10: element i of the output is drawn from
      counter (ints[1] + i) under key ints[0] (the seed), so every device gives
-     the same numbers for the same seed. */
+     the same numbers for the same seed.
+     Exact mapping (backends/cpu/philox.h): key = (seed low 32 bits, seed high 32 bits);
+     counter = ((ints[1] + i) low 32 bits, high 32 bits, 0, 0); r0..r3 = the output words;
+     W = r0 * 2^32 + r1, fraction(W, d) = (W >> (64 - d)) / 2^d.
+     UNIFORM: u = fraction(W, d) with d = 24 (f32), 53 (f64), 11 (f16), 8 (bf16), so u is exact
+       in the output type; y = low + (high - low) * u in double, rounded once; a y that
+       rounds to >= high is replaced by low.
+     NORMAL: Box-Muller in double: u1 = ((W >> 11) + 1) / 2^53, u2 = fraction(r2 * 2^32 + r3, 53),
+       y = mean + std * sqrt(-2 ln u1) cos(2 pi u2), rounded once.
+     RAND_INT: range = high - low; y = low + (r0 mod range) when range <= 2^32, else
+       low + (W mod range).
+     BERNOULLI: y = 1 when fraction(W, 53) < p (p read in its dtype, compared in double). */
   SILICA_OP_RAND_UNIFORM = 224, /* out y (float); floats[0] low, floats[1] high */
   SILICA_OP_RAND_NORMAL = 225,  /* out y (float); floats[0] mean, floats[1] std */
   SILICA_OP_RAND_INT = 226,     /* out y (i32/i64); ints[2] low, ints[3] high (exclusive) */
