@@ -42,30 +42,22 @@ class ToFloat final : public Transform {
     auto* dst = reinterpret_cast<float*>(host_data(out));
     const uint8_t* src = host_data(x);
     const int64_t n = x.numel();
-    const auto s = static_cast<float>(scale_);
+    // In double, so that e.g. 51 / 255 rounds once, to the float nearest the quotient.
+    auto put = [&](auto read) {
+      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(static_cast<double>(read(i)) * scale_);
+    };
     switch (x.dtype()) {
       case DType::u8:
-      case DType::boolean:
-        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) * s;
-        break;
-      case DType::f32:
-        for (int64_t i = 0; i < n; ++i) dst[i] = reinterpret_cast<const float*>(src)[i] * s;
-        break;
-      case DType::f64:
-        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(reinterpret_cast<const double*>(src)[i] * scale_);
-        break;
-      case DType::i32:
-        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(reinterpret_cast<const int32_t*>(src)[i] * scale_);
-        break;
-      case DType::i64:
-        for (int64_t i = 0; i < n; ++i)
-          dst[i] = static_cast<float>(static_cast<double>(reinterpret_cast<const int64_t*>(src)[i]) * scale_);
-        break;
+      case DType::boolean: put([&](int64_t i) { return src[i]; }); break;
+      case DType::f32: put([&](int64_t i) { return reinterpret_cast<const float*>(src)[i]; }); break;
+      case DType::f64: put([&](int64_t i) { return reinterpret_cast<const double*>(src)[i]; }); break;
+      case DType::i32: put([&](int64_t i) { return reinterpret_cast<const int32_t*>(src)[i]; }); break;
+      case DType::i64: put([&](int64_t i) { return reinterpret_cast<const int64_t*>(src)[i]; }); break;
       default: {
-        // f16/bf16: let the cast op convert, then scale here.
+        // f16/bf16: let the cast op widen them (exactly), then scale here.
         Tensor f = host_contiguous(x.to(DType::f32));
         const auto* fs = reinterpret_cast<const float*>(host_data(f));
-        for (int64_t i = 0; i < n; ++i) dst[i] = fs[i] * s;
+        put([&](int64_t i) { return fs[i]; });
       }
     }
     return out;

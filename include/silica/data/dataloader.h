@@ -38,7 +38,7 @@ struct DataLoaderOptions {
   /// Where batches are delivered (inputs and labels).
   Device device = Device();
   /// Applied in order to each batch's inputs on the CPU, before the copy to `device`.
-  std::vector<TransformPtr> transforms;
+  std::vector<TransformPtr> transforms = {};
 };
 
 /// A place in the data stream: the next batch is batch `batch` of epoch `epoch`.
