@@ -1,5 +1,6 @@
 // Reductions over any set of axes. Inputs are contiguous; the output has the input's
-// ndim with size 1 on reduced axes. Floating sums accumulate in double.
+// ndim with size 1 on reduced axes. Each reduction is an accumulator (add one value,
+// read the result) run by one driver over either layout; floating sums accumulate in double.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -55,15 +56,139 @@ struct ReducePlan {
 template <typename T>
 using acc_t = std::conditional_t<is_float_v<T>, double, std::conditional_t<std::is_same_v<T, bool>, int64_t, T>>;
 
-/// Runs reduce(plan, out_index) -> value for each output element in parallel.
-template <typename Out, typename F>
-void reduce_each(const ReducePlan& plan, const SilicaTensorDesc& out, F&& reduce) {
+template <typename C>
+bool is_nan(C v) {
+  if constexpr (std::is_floating_point_v<C>) return std::isnan(v);
+  else return false;
+}
+
+// Consecutive outputs one column block holds (see run_reduction).
+constexpr int64_t kColumnBlock = 64;
+
+/// Runs a copy of `init` per output element over that element's reduced values (in
+/// row-major order) and stores acc.value(). Acc: add(compute_t<T>), value() -> Out.
+/// When the input's last axis is kept (reducing "columns"), neighbouring outputs read
+/// neighbouring memory: a block of them advances together through the reduced values
+/// so that every cache line is read once instead of once per output.
+template <typename T, typename Out, typename Acc>
+void run_reduction(const ReducePlan& plan, const SilicaTensorDesc& in, const SilicaTensorDesc& out,
+                   const Acc& init) {
+  using C = compute_t<T>;
+  const T* x = data<const T>(in);
   Out* o = data<Out>(out);
-  int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(plan.red_count, 1));
-  parallel_for(plan.out_count, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) o[i] = reduce(i);
+  const int64_t red = std::max<int64_t>(plan.red_count, 1);
+  const bool columns = plan.kept_ndim > 0 && plan.red_ndim > 0 && plan.kept_strides[plan.kept_ndim - 1] == 1 &&
+                       plan.kept_shape[plan.kept_ndim - 1] >= 4;
+  if (!columns) {
+    parallel_for(plan.out_count, std::max<int64_t>(1, 32768 / red), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        Acc acc = init;
+        plan.for_each(i, [&](int64_t off) { acc.add(static_cast<C>(x[off])); });
+        o[i] = acc.value();
+      }
+    });
+    return;
+  }
+  const int64_t width = plan.kept_shape[plan.kept_ndim - 1];
+  const int64_t blocks = (width + kColumnBlock - 1) / kColumnBlock;
+  const int64_t rows = plan.out_count / width;
+  parallel_for(rows * blocks, std::max<int64_t>(1, 32768 / (red * kColumnBlock)), [&](int64_t b, int64_t e) {
+    Acc acc[kColumnBlock];
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t j0 = (t % blocks) * kColumnBlock, first = (t / blocks) * width + j0;
+      const int64_t w = std::min(kColumnBlock, width - j0);
+      for (int64_t j = 0; j < w; ++j) acc[j] = init;
+      // Output first + j reads the values of output `first` shifted by j (last stride is 1).
+      plan.for_each(first, [&](int64_t off) {
+        const T* p = x + off;
+        for (int64_t j = 0; j < w; ++j) acc[j].add(static_cast<C>(p[j]));
+      });
+      for (int64_t j = 0; j < w; ++j) o[first + j] = acc[j].value();
+    }
   });
 }
+
+template <typename T>
+struct SumAcc {
+  acc_t<T> total = 0;
+  bool mean = false;
+  double count = 0;  // values per output, for the mean (0/0 = NaN over nothing)
+  void add(compute_t<T> v) { total += static_cast<acc_t<T>>(v); }
+  T value() const {
+    if (!mean) return T(static_cast<compute_t<T>>(total));
+    return T(static_cast<compute_t<T>>(static_cast<double>(total) / count));
+  }
+};
+
+// max (IsMax) or min; a NaN among the values makes the result NaN.
+template <typename T, bool IsMax>
+struct ExtremumAcc {
+  using C = compute_t<T>;
+  C best{};
+  bool any = false, nan = false;
+  void add(C v) {
+    nan = nan || is_nan(v);
+    if (!any || (IsMax ? v > best : v < best)) best = v;
+    any = true;
+  }
+  T value() const { return static_cast<T>(nan ? std::numeric_limits<C>::quiet_NaN() : best); }
+};
+
+// Position of the max (min) among the values: the first among ties; the first NaN wins (PyTorch).
+template <typename T, bool IsMax>
+struct ArgAcc {
+  using C = compute_t<T>;
+  C best{};
+  int64_t k = 0, best_k = 0;
+  bool nan = false;
+  void add(C v) {
+    if (!nan) {
+      if (is_nan(v)) nan = true, best_k = k;
+      else if (k == 0 || (IsMax ? v > best : v < best)) best = v, best_k = k;
+    }
+    ++k;
+  }
+  int64_t value() const { return best_k; }
+};
+
+// Welford's running mean and sum of squared deviations, in double (stable in one pass).
+// The variance divides by max(0, count - correction) as PyTorch does.
+template <typename T>
+struct VarAcc {
+  double mean = 0, m2 = 0, correction = 1;
+  int64_t count = 0;
+  bool take_sqrt = false;
+  void add(compute_t<T> v) {
+    double d = static_cast<double>(v) - mean;
+    ++count;
+    mean += d / static_cast<double>(count);
+    m2 += d * (static_cast<double>(v) - mean);
+  }
+  T value() const {
+    double r = count ? m2 / std::max(0.0, static_cast<double>(count) - correction)
+                     : std::numeric_limits<double>::quiet_NaN();
+    return T(static_cast<compute_t<T>>(take_sqrt ? std::sqrt(r) : r));
+  }
+};
+
+// log(sum(exp(x))) kept as max m and sum s of exp(x - m), rescaled when m grows, so
+// nothing overflows. -inf values add nothing; an infinite maximum is the result.
+template <typename T>
+struct LogSumExpAcc {
+  double m = -std::numeric_limits<double>::infinity(), s = 0;
+  bool nan = false;
+  void add(compute_t<T> v_in) {
+    double v = static_cast<double>(v_in);
+    if (std::isnan(v)) nan = true;
+    else if (v == m) s += 1;  // also inf == inf, where v - m would be NaN
+    else if (v > m) s = s * std::exp(m - v) + 1, m = v;
+    else s += std::exp(v - m);
+  }
+  T value() const {
+    double r = nan ? std::numeric_limits<double>::quiet_NaN() : std::isinf(m) ? m : m + std::log(s);
+    return T(static_cast<compute_t<T>>(r));
+  }
+};
 
 template <bool Mean>
 SilicaStatus sum_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t,
@@ -71,18 +196,10 @@ SilicaStatus sum_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorD
   ReducePlan plan(in[0], static_cast<uint64_t>(a->ints[0]));
   visit_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
-    const T* x = data<const T>(in[0]);
-    reduce_each<T>(plan, out[0], [&](int64_t i) {
-      acc_t<T> acc = 0;
-      plan.for_each(i, [&](int64_t off) { acc += static_cast<acc_t<T>>(compute_t<T>(x[off])); });
-      if constexpr (Mean) {
-        double m = plan.red_count ? static_cast<double>(acc) / static_cast<double>(plan.red_count)
-                                  : std::numeric_limits<double>::quiet_NaN();
-        return T(static_cast<compute_t<T>>(m));
-      } else {
-        return T(static_cast<compute_t<T>>(acc));
-      }
-    });
+    SumAcc<T> init;
+    init.mean = Mean;
+    init.count = static_cast<double>(plan.red_count);
+    run_reduction<T, T>(plan, in[0], out[0], init);
   });
   return SILICA_OK;
 }
@@ -96,13 +213,6 @@ SilicaStatus empty_reduction_error(const char* what, const SilicaTensorDesc& in,
   return set_error(SILICA_ERROR_INVALID, std::string("cannot take the ") + what + " of no elements");
 }
 
-template <typename C>
-bool is_nan(C v) {
-  if constexpr (std::is_floating_point_v<C>) return std::isnan(v);
-  else return false;
-}
-
-// max (IsMax) or min; a NaN anywhere in the reduced elements makes the result NaN.
 template <bool IsMax>
 SilicaStatus extremum_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t,
                              const SilicaAttrs* a) {
@@ -111,26 +221,12 @@ SilicaStatus extremum_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTe
   if (plan.red_count == 0 && plan.out_count > 0) return empty_reduction_error(IsMax ? "max" : "min", in[0], mask);
   visit_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
-    using C = compute_t<T>;
-    const T* x = data<const T>(in[0]);
-    reduce_each<T>(plan, out[0], [&](int64_t i) {
-      bool first = true, nan = false;
-      C best{};
-      plan.for_each(i, [&](int64_t off) {
-        C v = static_cast<C>(x[off]);
-        if (is_nan(v)) nan = true;
-        if (first || (IsMax ? v > best : v < best)) best = v;
-        first = false;
-      });
-      if (nan) best = std::numeric_limits<C>::quiet_NaN();
-      return static_cast<T>(best);
-    });
+    run_reduction<T, T>(plan, in[0], out[0], ExtremumAcc<T, IsMax>{});
   });
   return SILICA_OK;
 }
 
-// argmax/argmin over the reduced axes (one axis by the ABI; the index counts row-major
-// over them). The first index among ties wins; a NaN counts as the extremum (PyTorch).
+// The ABI passes one axis; the index counts row-major over the reduced axes in general.
 template <bool IsMax>
 SilicaStatus arg_extremum_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t,
                                  const SilicaAttrs* a) {
@@ -140,86 +236,31 @@ SilicaStatus arg_extremum_kernel(const SilicaTensorDesc* in, int32_t, const Sili
     return empty_reduction_error(IsMax ? "argmax" : "argmin", in[0], mask);
   visit_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
-    using C = compute_t<T>;
-    const T* x = data<const T>(in[0]);
-    reduce_each<int64_t>(plan, out[0], [&](int64_t i) {
-      int64_t k = 0, best_k = 0;
-      bool nan = false;
-      C best{};
-      plan.for_each(i, [&](int64_t off) {
-        C v = static_cast<C>(x[off]);
-        if (!nan) {
-          if (is_nan(v)) {
-            nan = true;
-            best_k = k;
-          } else if (k == 0 || (IsMax ? v > best : v < best)) {
-            best = v;
-            best_k = k;
-          }
-        }
-        ++k;
-      });
-      return best_k;
-    });
+    run_reduction<T, int64_t>(plan, in[0], out[0], ArgAcc<T, IsMax>{});
   });
   return SILICA_OK;
 }
 
-// var / std: two passes in double (mean, then squared deviations) over the reduced
-// elements, divided by max(0, count - correction) as PyTorch does.
 template <bool Std>
 SilicaStatus var_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t,
                         const SilicaAttrs* a) {
   ReducePlan plan(in[0], static_cast<uint64_t>(a->ints[0]));
-  double correction = a->num_floats > 0 ? a->floats[0] : 1.0;
-  double denom = std::max(0.0, static_cast<double>(plan.red_count) - correction);
   visit_float_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
-    const T* x = data<const T>(in[0]);
-    reduce_each<T>(plan, out[0], [&](int64_t i) {
-      double s = 0;
-      plan.for_each(i, [&](int64_t off) { s += static_cast<double>(x[off]); });
-      double m = s / static_cast<double>(plan.red_count);
-      double ss = 0;
-      plan.for_each(i, [&](int64_t off) {
-        double d = static_cast<double>(x[off]) - m;
-        ss += d * d;
-      });
-      double v = ss / denom;
-      return T(static_cast<compute_t<T>>(Std ? std::sqrt(v) : v));
-    });
+    VarAcc<T> init;
+    init.correction = a->num_floats > 0 ? a->floats[0] : 1.0;
+    init.take_sqrt = Std;
+    run_reduction<T, T>(plan, in[0], out[0], init);
   });
   return SILICA_OK;
 }
 
-// log(sum(exp(x))) = m + log(sum(exp(x - m))) with m the maximum, so nothing overflows.
-// An infinite maximum is the answer itself (also when every element is -inf).
 SilicaStatus logsumexp_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t,
                               const SilicaAttrs* a) {
   ReducePlan plan(in[0], static_cast<uint64_t>(a->ints[0]));
   visit_float_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
-    const T* x = data<const T>(in[0]);
-    reduce_each<T>(plan, out[0], [&](int64_t i) {
-      double m = -std::numeric_limits<double>::infinity();
-      bool nan = false;
-      plan.for_each(i, [&](int64_t off) {
-        double v = static_cast<double>(x[off]);
-        if (std::isnan(v)) nan = true;
-        m = std::max(m, v);
-      });
-      double r;
-      if (nan) {
-        r = std::numeric_limits<double>::quiet_NaN();
-      } else if (std::isinf(m)) {
-        r = m;
-      } else {
-        double s = 0;
-        plan.for_each(i, [&](int64_t off) { s += std::exp(static_cast<double>(x[off]) - m); });
-        r = m + std::log(s);
-      }
-      return T(static_cast<compute_t<T>>(r));
-    });
+    run_reduction<T, T>(plan, in[0], out[0], LogSumExpAcc<T>{});
   });
   return SILICA_OK;
 }

@@ -2,10 +2,8 @@
 // with its gradient. Inputs and outputs are contiguous: the axis splits a tensor into an
 // (outer, n, inner) layout, element (o, k, j) at (o * n + k) * inner + j.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 #include "kernel.h"
 
@@ -45,6 +43,41 @@ void for_each_block(const AxisLayout& L, F&& fn) {
   });
 }
 
+// NaN-keeping maximum: std::max would drop a NaN, which must reach every output of its row.
+template <typename C>
+C max_keep_nan(C m, C v) {
+  return (v > m || std::isnan(v)) ? v : m;
+}
+
+// One contiguous row of n values (the axis is the last one). softmax keeps exp(x - m) in
+// y when y holds the compute type, so each value takes one exp; log_softmax needs none
+// beyond the sum.
+template <bool Log, typename T>
+void softmax_row(const T* x, T* y, int64_t n) {
+  using C = compute_t<T>;
+  C m = -std::numeric_limits<C>::infinity();
+  for (int64_t k = 0; k < n; ++k) m = max_keep_nan(m, static_cast<C>(x[k]));
+  double s = 0;
+  if constexpr (!Log && std::is_same_v<T, C>) {
+    for (int64_t k = 0; k < n; ++k) {
+      C e = std::exp(x[k] - m);
+      y[k] = e;
+      s += static_cast<double>(e);
+    }
+    const C inv = static_cast<C>(1.0 / s);
+    for (int64_t k = 0; k < n; ++k) y[k] *= inv;
+    return;
+  }
+  for (int64_t k = 0; k < n; ++k) s += static_cast<double>(std::exp(static_cast<C>(x[k]) - m));
+  if constexpr (Log) {
+    const double shift = static_cast<double>(m) + std::log(s);
+    for (int64_t k = 0; k < n; ++k) y[k] = T(static_cast<C>(static_cast<double>(static_cast<C>(x[k])) - shift));
+  } else {
+    const double inv = 1.0 / s;
+    for (int64_t k = 0; k < n; ++k) y[k] = T(static_cast<C>(std::exp(static_cast<C>(x[k]) - m) * inv));
+  }
+}
+
 // y = softmax(x) or log_softmax(x) along the axis, after subtracting the maximum.
 template <bool Log>
 SilicaStatus softmax_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t,
@@ -55,6 +88,13 @@ SilicaStatus softmax_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTen
     using C = compute_t<T>;
     const T* x = data<const T>(in[0]);
     T* y = data<T>(out[0]);
+    if (L.inner == 1) {
+      parallel_for(L.outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(L.n, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) softmax_row<Log>(x + o * L.n, y + o * L.n, L.n);
+      });
+      return;
+    }
+    // Otherwise a block of neighbouring columns moves down the axis together.
     for_each_block(L, [&](int64_t o, int64_t j0, int64_t j1) {
       C m[kBlock];
       double s[kBlock];
@@ -63,23 +103,35 @@ SilicaStatus softmax_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTen
       const int64_t base = o * L.n * L.inner + j0;
       for (int64_t k = 0; k < L.n; ++k) {
         const T* row = x + base + k * L.inner;
-        // std::max would drop a NaN; keep it so it reaches every output of its row.
-        for (int64_t j = 0; j < w; ++j) {
-          C v = static_cast<C>(row[j]);
-          m[j] = (v > m[j] || std::isnan(v)) ? v : m[j];
-        }
+        for (int64_t j = 0; j < w; ++j) m[j] = max_keep_nan(m[j], static_cast<C>(row[j]));
       }
+      constexpr bool keep_exp = !Log && std::is_same_v<T, C>;  // as in softmax_row
       for (int64_t k = 0; k < L.n; ++k) {
         const T* row = x + base + k * L.inner;
-        for (int64_t j = 0; j < w; ++j) s[j] += static_cast<double>(std::exp(static_cast<C>(row[j]) - m[j]));
+        T* yrow = y + base + k * L.inner;
+        for (int64_t j = 0; j < w; ++j) {
+          C e = std::exp(static_cast<C>(row[j]) - m[j]);
+          if constexpr (keep_exp) yrow[j] = e;
+          s[j] += static_cast<double>(e);
+        }
+      }
+      for (int64_t j = 0; j < w; ++j) s[j] = Log ? static_cast<double>(m[j]) + std::log(s[j]) : 1.0 / s[j];
+      if constexpr (keep_exp) {
+        C inv[kBlock];
+        for (int64_t j = 0; j < w; ++j) inv[j] = static_cast<C>(s[j]);
+        for (int64_t k = 0; k < L.n; ++k) {
+          T* yrow = y + base + k * L.inner;
+          for (int64_t j = 0; j < w; ++j) yrow[j] *= inv[j];
+        }
+        return;
       }
       for (int64_t k = 0; k < L.n; ++k) {
         const T* row = x + base + k * L.inner;
         T* yrow = y + base + k * L.inner;
         for (int64_t j = 0; j < w; ++j) {
-          C z = static_cast<C>(row[j]) - m[j];
-          if constexpr (Log) yrow[j] = T(static_cast<C>(static_cast<double>(z) - std::log(s[j])));
-          else yrow[j] = T(static_cast<C>(static_cast<double>(std::exp(z)) / s[j]));
+          double v = static_cast<double>(static_cast<C>(row[j]));
+          if constexpr (Log) yrow[j] = T(static_cast<C>(v - s[j]));
+          else yrow[j] = T(static_cast<C>(std::exp(static_cast<C>(row[j]) - m[j]) * s[j]));
         }
       }
     });
@@ -98,6 +150,25 @@ SilicaStatus softmax_grad_kernel(const SilicaTensorDesc* in, int32_t, const Sili
     const T* y = data<const T>(in[0]);
     const T* dy = data<const T>(in[1]);
     T* dx = data<T>(out[0]);
+    auto dx_of = [is_log](C yv, C g, C sum) { return T(is_log ? C(g - std::exp(yv) * sum) : C(yv * (g - sum))); };
+    if (L.inner == 1) {
+      parallel_for(L.outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(L.n, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          const T *yr = y + o * L.n, *gr = dy + o * L.n;
+          T* dr = dx + o * L.n;
+          double s = 0;
+          if (is_log) {
+            for (int64_t k = 0; k < L.n; ++k) s += static_cast<double>(static_cast<C>(gr[k]));
+          } else {
+            for (int64_t k = 0; k < L.n; ++k)
+              s += static_cast<double>(static_cast<C>(gr[k])) * static_cast<double>(static_cast<C>(yr[k]));
+          }
+          const C sum = static_cast<C>(s);
+          for (int64_t k = 0; k < L.n; ++k) dr[k] = dx_of(static_cast<C>(yr[k]), static_cast<C>(gr[k]), sum);
+        }
+      });
+      return;
+    }
     for_each_block(L, [&](int64_t o, int64_t j0, int64_t j1) {
       double s[kBlock];
       const int64_t w = j1 - j0;
@@ -112,11 +183,8 @@ SilicaStatus softmax_grad_kernel(const SilicaTensorDesc* in, int32_t, const Sili
       }
       for (int64_t k = 0; k < L.n; ++k) {
         const int64_t r = base + k * L.inner;
-        for (int64_t j = 0; j < w; ++j) {
-          C yv = static_cast<C>(y[r + j]), g = static_cast<C>(dy[r + j]);
-          C sum = static_cast<C>(s[j]);
-          dx[r + j] = T(is_log ? C(g - std::exp(yv) * sum) : C(yv * (g - sum)));
-        }
+        for (int64_t j = 0; j < w; ++j)
+          dx[r + j] = dx_of(static_cast<C>(y[r + j]), static_cast<C>(dy[r + j]), static_cast<C>(s[j]));
       }
     });
   });
