@@ -121,6 +121,13 @@ void add_reduce_cases(std::vector<Case>& cases) {
                    [](const std::vector<Tensor>& x) { return std(x[0], {0}, false, 0.0); }});
   cases.push_back({"std/correction1_several", {in({3, 4, 5})},
                    [](const std::vector<Tensor>& x) { return std(x[0], {-1, 0}, false, 1.0); }});
+  // Bool inputs: sum counts (as i64), max is "any", argmax finds the first true.
+  cases.push_back({"sum/bool_count", {in({5, 7}, Values::boolean)},
+                   [](const std::vector<Tensor>& x) { return sum(x[0], {1}, false); }, {DType::i64}, false});
+  cases.push_back({"max/bool_any", {in({5, 7}, Values::boolean, true)},
+                   [](const std::vector<Tensor>& x) { return max(x[0], {0}, false); }, {DType::i64}, false});
+  cases.push_back({"argmax/bool_first_true", {in({5, 7}, Values::boolean)},
+                   [](const std::vector<Tensor>& x) { return argmax(x[0], 1, false); }, {DType::i64}, false});
   // Large logits: exp() alone would overflow f32; the max shift must keep this finite.
   cases.push_back({"logsumexp/large_values", {in({6, 9})},
                    [](const std::vector<Tensor>& x) { return logsumexp(x[0] * 100.0, {1}, false); },
