@@ -36,7 +36,7 @@ struct Input {
   bool strided = false;
   /// Integer dtype for index/integer inputs, or the fixed dtype of a floating input
   /// that must not follow the case's dtype (e.g. a mask). Left unset: follows the case.
-  std::optional<DType> dtype;
+  std::optional<DType> dtype{};
 };
 
 /// One row of the table.
