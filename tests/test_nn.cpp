@@ -64,9 +64,8 @@ double std_of(const std::vector<double>& v) {
 class Net : public nn::Module {
  public:
   Net() : Module("Net") {
-    features = register_module("features", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-                                                 nn::make<nn::Linear>(4, 8), nn::make<nn::BatchNorm1d>(8),
-                                                 nn::make<nn::ReLU>()}));
+    features = register_module(
+        "features", nn::sequential({nn::make<nn::Linear>(4, 8), nn::make<nn::BatchNorm1d>(8), nn::make<nn::ReLU>()}));
     head = register_module("head", nn::make<nn::Linear>(8, 3, false));
   }
   Tensor forward(const Tensor& x) override { return head->forward(features->forward(x)); }
@@ -519,9 +518,8 @@ double train(optim::Optimizer& opt, nn::Module& model, const Toy& data, int step
 }
 
 std::shared_ptr<nn::Sequential> mlp(Generator& gen) {
-  return std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-      nn::make<nn::Linear>(8, 32, true, TensorOptions(), &gen), nn::make<nn::ReLU>(),
-      nn::make<nn::Linear>(32, 3, true, TensorOptions(), &gen)});
+  return nn::sequential({nn::make<nn::Linear>(8, 32, true, TensorOptions(), &gen), nn::make<nn::ReLU>(),
+                         nn::make<nn::Linear>(32, 3, true, TensorOptions(), &gen)});
 }
 
 }  // namespace

@@ -222,7 +222,8 @@ TEST(AdamW, DecaysTheWeightsDirectly) {
 
 TEST(Optimizer, GroupsHaveTheirOwnLearningRateAndDecay) {
   Tensor a = param({1.0}), b = param({1.0});
-  SGD opt(std::vector<ParamGroup>{{{a}, {}, {}}, {{b}, 0.5, 0.0}}, {.lr = 0.1, .weight_decay = 1.0});
+  SGD opt(std::vector<ParamGroup>{{.params = {a}}, {.params = {b}, .lr = 0.5, .weight_decay = 0.0}},
+          {.lr = 0.1, .weight_decay = 1.0});
   EXPECT_EQ(opt.lr(0), 0.1);
   EXPECT_EQ(opt.lr(1), 0.5);
   a.set_grad(ones({1}, DType::f64));
@@ -271,11 +272,15 @@ TEST(Optimizer, StateDictResumesExactly) {
     sched.step();
   }
 
+  // The schedule is made after loading: it takes its base lr from the saved initial_lr,
+  // not from the decayed lr the optimizer now holds.
+  EXPECT_EQ(saved.at("initial_lr.0").item(), 0.05);
   Tensor p2 = saved_p.detach().clone().requires_grad_();
   AdamW opt2({p2}, {.lr = 0.05, .amsgrad = true});
-  WarmupCosineLR sched2(opt2, 2, 10);
   opt2.load_state_dict(saved);
+  WarmupCosineLR sched2(opt2, 2, 10);
   sched2.set_step(saved_step);
+  EXPECT_EQ(sched2.base_lrs(), std::vector<double>{0.05});
   EXPECT_EQ(opt2.step_count(), 3);
   EXPECT_EQ(opt2.lr(), saved_lr);
   for (int i = 0; i < 2; ++i) {

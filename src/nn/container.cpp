@@ -29,6 +29,10 @@ const std::shared_ptr<Module>& Sequential::operator[](size_t i) const {
   return layers_[i];
 }
 
+std::shared_ptr<Sequential> sequential(std::initializer_list<std::shared_ptr<Module>> modules) {
+  return std::make_shared<Sequential>(modules);
+}
+
 Residual::Residual(std::shared_ptr<Module> b, std::shared_ptr<Module> s)
     : Module("Residual"), body(std::move(b)), shortcut(std::move(s)) {
   if (!body) throw Error("[Residual] body must not be null");

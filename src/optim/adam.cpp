@@ -29,7 +29,7 @@ AdamOptions from_adamw(const AdamWOptions& w) {
   return o;
 }
 
-std::vector<ParamGroup> one_group(std::vector<Tensor> params) { return {ParamGroup{std::move(params), {}, {}}}; }
+std::vector<ParamGroup> one_group(std::vector<Tensor> params) { return {ParamGroup{.params = std::move(params)}}; }
 }  // namespace
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)

@@ -24,7 +24,14 @@ std::string num(double v) {
 }  // namespace
 
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
-  for (const ParamGroup& g : optimizer.param_groups()) base_lrs_.push_back(*g.lr);
+  for (ParamGroup& g : optimizer.param_groups())
+    if (!g.initial_lr) g.initial_lr = g.lr;
+}
+
+std::vector<double> LRScheduler::base_lrs() const {
+  std::vector<double> out;
+  for (const ParamGroup& g : optimizer_.param_groups()) out.push_back(g.initial_lr.value_or(*g.lr));
+  return out;
 }
 
 void LRScheduler::step() {
@@ -40,12 +47,13 @@ void LRScheduler::set_step(int64_t step) {
 
 std::vector<double> LRScheduler::last_lr() const {
   std::vector<double> out;
-  for (double base : base_lrs_) out.push_back(lr_at(step_, base));
+  for (double base : base_lrs()) out.push_back(lr_at(step_, base));
   return out;
 }
 
 void LRScheduler::apply() {
-  for (size_t g = 0; g < base_lrs_.size(); ++g) optimizer_.set_lr(g, lr_at(step_, base_lrs_[g]));
+  std::vector<double> bases = base_lrs();
+  for (size_t g = 0; g < bases.size(); ++g) optimizer_.set_lr(g, lr_at(step_, bases[g]));
 }
 
 StepLR::StepLR(Optimizer& optimizer, int64_t size, double g)
@@ -96,7 +104,6 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, double max, int64_t total, const On
   if (!(peak > 0.0 && peak < static_cast<double>(total - 1)))
     throw Error("[OneCycleLR] pct_start " + num(a.pct_start) + " with total_steps " + std::to_string(total) +
                 " leaves an empty phase; use more steps or another pct_start");
-  for (double& base : base_lrs_) base = max_lr / args.div_factor;  // what last_lr() reports at step 0
   apply();
 }
 

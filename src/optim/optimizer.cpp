@@ -123,7 +123,11 @@ std::map<std::string, Tensor> Optimizer::state_dict() const {
   out["step"] = cpu_scalar(static_cast<double>(steps_), DType::i64);
   for (size_t i = 0; i < param_steps_.size(); ++i)
     if (param_steps_[i] > 0) out["step." + std::to_string(i)] = cpu_scalar(static_cast<double>(param_steps_[i]), DType::i64);
-  for (size_t g = 0; g < groups_.size(); ++g) out["lr." + std::to_string(g)] = cpu_scalar(*groups_[g].lr, DType::f64);
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    out["lr." + std::to_string(g)] = cpu_scalar(*groups_[g].lr, DType::f64);
+    if (groups_[g].initial_lr)
+      out["initial_lr." + std::to_string(g)] = cpu_scalar(*groups_[g].initial_lr, DType::f64);
+  }
   return out;
 }
 
@@ -138,7 +142,11 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
   int64_t steps = 0;
   std::vector<int64_t> param_steps(params.size(), 0);
   std::vector<double> lrs;
-  for (const ParamGroup& group : groups_) lrs.push_back(*group.lr);
+  std::vector<std::optional<double>> initial_lrs;
+  for (const ParamGroup& group : groups_) {
+    lrs.push_back(*group.lr);
+    initial_lrs.push_back(group.initial_lr);
+  }
   std::map<std::string, const Tensor*> moments;
   const std::string fn = "[" + name_ + "::load_state_dict] ";
   for (const auto& [key, t] : state) {
@@ -149,11 +157,12 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
       steps = static_cast<int64_t>(t.item());
     } else if (!split_key(key, kind, index)) {
       throw Error(fn + "unexpected key " + key);
-    } else if (kind == "lr") {
+    } else if (kind == "lr" || kind == "initial_lr") {
       if (index >= groups_.size())
         throw Error(fn + key + " names group " + std::to_string(index) + " but there are " +
                     std::to_string(groups_.size()) + " groups");
-      lrs[index] = t.item();
+      if (kind == "lr") lrs[index] = t.item();
+      else initial_lrs[index] = t.item();
     } else if (index >= params.size()) {
       throw Error(fn + key + " names parameter " + std::to_string(index) + " but there are " +
                   std::to_string(params.size()) + " parameters");
@@ -194,7 +203,10 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
   }
   param_steps_ = param_steps;
   steps_ = steps;
-  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].lr = lrs[g];
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    groups_[g].lr = lrs[g];
+    groups_[g].initial_lr = initial_lrs[g];
+  }
 }
 
 }  // namespace silica::optim

@@ -19,7 +19,7 @@ void check_options(const SGDOptions& o) {
   if (!msg.str().empty()) throw Error("[SGD] " + msg.str());
 }
 
-std::vector<ParamGroup> one_group(std::vector<Tensor> params) { return {ParamGroup{std::move(params), {}, {}}}; }
+std::vector<ParamGroup> one_group(std::vector<Tensor> params) { return {ParamGroup{.params = std::move(params)}}; }
 }  // namespace
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options) : SGD(one_group(std::move(params)), options) {}

@@ -25,6 +25,9 @@ class Sequential : public Module {
   std::vector<std::shared_ptr<Module>> layers_;
 };
 
+/// A Sequential of `modules`: `auto net = nn::sequential({nn::make<nn::Linear>(784, 10), ...});`.
+std::shared_ptr<Sequential> sequential(std::initializer_list<std::shared_ptr<Module>> modules);
+
 /// y = body(x) + shortcut(x), the shortcut being the identity when none is given
 /// (a ResNet block; use a 1x1 Conv2d shortcut when shapes change). Children "body" and
 /// "shortcut".

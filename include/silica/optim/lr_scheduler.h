@@ -1,8 +1,11 @@
 // Learning-rate schedules. Each is a pure function of the step count, so resuming from a
 // checkpoint only needs the step: `sched.set_step(saved_step)` restores the exact rates.
 //
-// Use: build the optimizer, then the schedule (it reads each group's lr as its base lr
-// and sets the lr for step 0); call sched.step() after every opt.step().
+// Use: build the optimizer, then the schedule (it sets the lr for step 0); call
+// sched.step() after every opt.step(). The base lr of each group is the group's
+// initial_lr, which the first schedule sets from its lr and the optimizer's state dict
+// keeps, so on resume the schedule may be made before or after opt.load_state_dict():
+//   opt.load_state_dict(state); WarmupCosineLR sched(opt, ...); sched.set_step(saved_step);
 #pragma once
 
 #include <cstdint>
@@ -30,17 +33,16 @@ class LRScheduler {
   int64_t last_step() const { return step_; }
   /// The lr of each group at the current step.
   std::vector<double> last_lr() const;
-  /// Base lr of each group.
-  const std::vector<double>& base_lrs() const { return base_lrs_; }
+  /// Base lr of each group (its initial_lr).
+  std::vector<double> base_lrs() const;
 
  protected:
-  /// Base lrs are the optimizer's group lrs now. Derived constructors call apply().
+  /// Sets each group's initial_lr from its lr where unset. Derived constructors call apply().
   explicit LRScheduler(Optimizer& optimizer);
   /// Sets the optimizer's lrs (and anything else the schedule drives) for the current step.
   virtual void apply();
 
   Optimizer& optimizer_;
-  std::vector<double> base_lrs_;
   int64_t step_ = 0;
 };
 
@@ -97,7 +99,7 @@ struct OneCycleArgs {
 /// Smith's one-cycle policy with cosine annealing (PyTorch's OneCycleLR, two phases):
 /// the lr rises from max_lr / div_factor to max_lr over the first pct_start of
 /// total_steps, then falls to max_lr / (div_factor * final_div_factor) at step
-/// total_steps - 1. The group lrs given to the optimizer are ignored. Stepping past
+/// total_steps - 1. The groups' own lrs are ignored. Stepping past
 /// total_steps is an error, as in PyTorch.
 class OneCycleLR : public LRScheduler {
  public:

@@ -15,9 +15,15 @@ namespace silica::optim {
 /// Parameters that share a learning rate and weight decay (e.g. no decay on biases).
 /// Unset values take the optimizer's; after construction both are set.
 struct ParamGroup {
-  std::vector<Tensor> params;
-  std::optional<double> lr;
-  std::optional<double> weight_decay;
+  // Default member initializers keep `{.params = {w}, .lr = 0.1}` free of
+  // -Wmissing-field-initializers warnings.
+  std::vector<Tensor> params = {};
+  std::optional<double> lr = std::nullopt;
+  std::optional<double> weight_decay = std::nullopt;
+  /// The lr that schedules scale (their base lr): set from lr by the first LRScheduler
+  /// made on the optimizer, saved in state_dict(), so a schedule made after
+  /// load_state_dict() starts from the original base, not the decayed lr.
+  std::optional<double> initial_lr = std::nullopt;
 };
 
 /// Base class. Parameters are held as Tensor handles, so a model moved with
@@ -31,6 +37,7 @@ struct ParamGroup {
 ///   "<kind>.<i>"         the parameter's shape: state of kind `kind` (e.g. "exp_avg") for
 ///                        parameter i, i counting over all groups in order
 ///   "lr.<g>"             f64  learning rate of group g
+///   "initial_lr.<g>"     f64  base lr of group g's schedule (when a scheduler set one)
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
