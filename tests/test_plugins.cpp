@@ -29,12 +29,16 @@ class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
   }
   ~ScopedEnv() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
+    if (old_)
+      setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      unsetenv(name_.c_str());
   }
 
  private:
@@ -76,7 +80,8 @@ int count(const std::string& text, const std::string& what) {
 // Odd-looking but exact values: no two products or sums round the same way by accident.
 std::vector<double> values(size_t n, double scale) {
   std::vector<double> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = scale * (0.37 * static_cast<double>(i) - 1.9 + 0.013 * double(i * i % 7));
+  for (size_t i = 0; i < n; ++i)
+    v[i] = scale * (0.37 * static_cast<double>(i) - 1.9 + 0.013 * double(i * i % 7));
   return v;
 }
 
@@ -229,9 +234,9 @@ TEST(Plugins, ElementwiseOpsMatchTheCpu) {
     same(add(da, db), add(a, b));
     same(mul(da, db), mul(a, b));
     same(neg(da), neg(a));
-    same(da + drow, a + row);                                       // broadcast: stride-0 input
+    same(da + drow, a + row);  // broadcast: stride-0 input
     same(da.transpose(1, 2) * db.transpose(1, 2), a.transpose(1, 2) * b.transpose(1, 2));  // strided
-    same(da.select(2, 1) + 2.5, a.select(2, 1) + 2.5);              // 0-d scalar operand
+    same(da.select(2, 1) + 2.5, a.select(2, 1) + 2.5);  // 0-d scalar operand
     same(-(da * da) + db, -(a * a) + b);
   }
   // f32 + f64 promotes in the core; the device sees one dtype (CAST, then ADD).
@@ -310,9 +315,12 @@ TEST(Plugins, ConformanceRowsPassOnTheSampleDevice) {
     bool ours = c.name.rfind("add/", 0) == 0 || c.name.rfind("mul/", 0) == 0 || c.name.rfind("neg/", 0) == 0;
     if (!ours) continue;
     // The runner filters by substring: skip a name that other rows contain ("index_add/...").
-    auto contains = [&](const conformance::Case& o) { return &o != &c && o.name.find(c.name) != std::string::npos; };
+    auto contains = [&](const conformance::Case& o) {
+      return &o != &c && o.name.find(c.name) != std::string::npos;
+    };
     if (std::any_of(cases.begin(), cases.end(), contains)) continue;
-    auto held = std::count_if(c.dtypes.begin(), c.dtypes.end(), [](DType d) { return sample().supports_dtype(d); });
+    auto held =
+        std::count_if(c.dtypes.begin(), c.dtypes.end(), [](DType d) { return sample().supports_dtype(d); });
     if (held == 0) continue;  // integer rows: the sample holds only f32/f64
     conformance::Options options;
     options.filter = c.name;

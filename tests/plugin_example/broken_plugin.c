@@ -43,7 +43,7 @@ static SilicaStatus run(void* c, int32_t d, int32_t op, const SilicaTensorDesc* 
 static const char* last_error(void* context) { return "broken on purpose"; }
 
 __attribute__((visibility("default"))) int silica_plugin_init(uint32_t core_abi_version,
-                                                             SilicaDeviceApi* out) {
+                                                              SilicaDeviceApi* out) {
   memset(out, 0, sizeof *out);
 #ifdef BROKEN_REFUSES_CORE
   if (SILICA_ABI_MAJOR(core_abi_version) != FUTURE_ABI_MAJOR) {

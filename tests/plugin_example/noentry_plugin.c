@@ -7,6 +7,6 @@
 #include "silica/plugin.h"
 
 __attribute__((visibility("default"))) int silica_plugin_initialize(uint32_t core_abi_version,
-                                                                   SilicaDeviceApi* out) {
+                                                                    SilicaDeviceApi* out) {
   return 1;
 }

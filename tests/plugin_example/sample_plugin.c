@@ -66,7 +66,8 @@ static const char* last_error(void* context) { return g_error; }
 static int32_t device_count(void* context) { return 1; }
 
 static SilicaStatus device_info(void* context, int32_t device, SilicaDeviceInfo* out) {
-  if (device != 0) return fail(SILICA_ERROR_INVALID, "%s has one device, 0; asked for %d", PLUGIN_NAME, device);
+  if (device != 0)
+    return fail(SILICA_ERROR_INVALID, "%s has one device, 0; asked for %d", PLUGIN_NAME, device);
   memset(out, 0, sizeof *out);
   snprintf(out->name, sizeof out->name, "%s", DEVICE_NAME);
   out->kind = DEVICE_KIND;
@@ -137,9 +138,9 @@ typedef struct Walk {
   int ndim;
   const int64_t* shape;
   int64_t index[SILICA_MAX_DIMS];
-  int count;                               /* operands */
-  const int64_t* strides[3];               /* per operand */
-  int64_t offset[3];                       /* per operand, in elements */
+  int count;                 /* operands */
+  const int64_t* strides[3]; /* per operand */
+  int64_t offset[3];         /* per operand, in elements */
 } Walk;
 
 static Walk walk_start(const SilicaTensorDesc* y, const SilicaTensorDesc* a, const SilicaTensorDesc* b) {
@@ -183,8 +184,10 @@ static double load(const SilicaTensorDesc* d, int64_t offset) {
 
 static void store(const SilicaTensorDesc* d, int64_t offset, double v) {
   char* p = element(d, offset);
-  if (d->dtype == SILICA_F64) *(double*)p = v;
-  else *(float*)p = (float)v;
+  if (d->dtype == SILICA_F64)
+    *(double*)p = v;
+  else
+    *(float*)p = (float)v;
 }
 
 /* ---- Ops ---- */
@@ -196,10 +199,8 @@ static int is_supported_op(int32_t op) {
     case SILICA_OP_CAST:
     case SILICA_OP_NEG:
     case SILICA_OP_ADD:
-    case SILICA_OP_MUL:
-      return 1;
-    default:
-      return 0;
+    case SILICA_OP_MUL: return 1;
+    default: return 0;
   }
 }
 
@@ -207,16 +208,17 @@ static int32_t supports(void* context, int32_t device, int32_t op, int32_t dtype
   return device == 0 && is_supported_op(op) && dtype_ok(dtype);
 }
 
-static SilicaStatus run(void* context, int32_t device, int32_t op, const SilicaTensorDesc* in,
-                        int32_t num_in, const SilicaTensorDesc* out, int32_t num_out,
-                        const SilicaAttrs* attrs) {
-  if (!is_supported_op(op)) return fail(SILICA_ERROR_UNSUPPORTED, "%s has no kernel for op %d", PLUGIN_NAME, op);
+static SilicaStatus run(void* context, int32_t device, int32_t op, const SilicaTensorDesc* in, int32_t num_in,
+                        const SilicaTensorDesc* out, int32_t num_out, const SilicaAttrs* attrs) {
+  if (!is_supported_op(op))
+    return fail(SILICA_ERROR_UNSUPPORTED, "%s has no kernel for op %d", PLUGIN_NAME, op);
   int32_t want_in = op == SILICA_OP_FILL ? 0 : (op == SILICA_OP_ADD || op == SILICA_OP_MUL) ? 2 : 1;
   if (num_in != want_in || num_out != 1)
     return fail(SILICA_ERROR_INVALID, "op %d takes %d inputs and 1 output, got %d and %d", op, want_in,
                 num_in, num_out);
   for (int i = 0; i < num_in; ++i)
-    if (!dtype_ok(in[i].dtype)) return fail(SILICA_ERROR_UNSUPPORTED, "no f32/f64 input: dtype %d", in[i].dtype);
+    if (!dtype_ok(in[i].dtype))
+      return fail(SILICA_ERROR_UNSUPPORTED, "no f32/f64 input: dtype %d", in[i].dtype);
   if (!dtype_ok(out->dtype)) return fail(SILICA_ERROR_UNSUPPORTED, "no f32/f64 output: dtype %d", out->dtype);
 
   const SilicaTensorDesc* a = num_in > 0 ? &in[0] : NULL;
@@ -226,7 +228,7 @@ static SilicaStatus run(void* context, int32_t device, int32_t op, const SilicaT
   for (int64_t i = 0; i < n; ++i, walk_next(&w)) {
     switch (op) {
       case SILICA_OP_FILL: store(out, w.offset[0], attrs->floats[0]); break;
-      case SILICA_OP_COPY:  /* same dtype: move the bytes, so NaN payloads survive */
+      case SILICA_OP_COPY: /* same dtype: move the bytes, so NaN payloads survive */
         memcpy(element(out, w.offset[0]), element(a, w.offset[1]), dtype_size(out->dtype));
         break;
       case SILICA_OP_CAST: store(out, w.offset[0], load(a, w.offset[1])); break;
@@ -241,7 +243,7 @@ static SilicaStatus run(void* context, int32_t device, int32_t op, const SilicaT
 /* ---- Entry point ---- */
 
 __attribute__((visibility("default"))) int silica_plugin_init(uint32_t core_abi_version,
-                                                             SilicaDeviceApi* out) {
+                                                              SilicaDeviceApi* out) {
   memset(out, 0, sizeof *out);
   if (SILICA_ABI_MAJOR(core_abi_version) != SILICA_ABI_VERSION_MAJOR) {
     snprintf(out->error, sizeof out->error,

@@ -32,12 +32,13 @@ int cmd_devices() {
 }
 
 void usage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: silica <command> [options]\n"
-               "commands:\n"
-               "  devices    list devices (best first), loaded plugins, and plugins that failed to load\n"
-               "environment: SILICA_PLUGIN_PATH (extra plugin folders, ':'-separated),\n"
-               "             SILICA_DEVICE (device to use), SILICA_CPU_FALLBACK=1 (run missing ops on the CPU)\n");
+  std::fprintf(
+      out,
+      "usage: silica <command> [options]\n"
+      "commands:\n"
+      "  devices    list devices (best first), loaded plugins, and plugins that failed to load\n"
+      "environment: SILICA_PLUGIN_PATH (extra plugin folders, ':'-separated),\n"
+      "             SILICA_DEVICE (device to use), SILICA_CPU_FALLBACK=1 (run missing ops on the CPU)\n");
 }
 
 }  // namespace
