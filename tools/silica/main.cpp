@@ -4,6 +4,7 @@
 #include <string>
 
 #include "silica/silica.h"
+#include "training.h"
 
 namespace {
 
@@ -36,6 +37,9 @@ void usage(std::FILE* out) {
       out,
       "usage: silica <command> [options]\n"
       "commands:\n"
+      "  train      train a classifier on Fashion-MNIST (silica train --help)\n"
+      "  eval       test accuracy of a trained run (silica eval --checkpoint DIR)\n"
+      "  predict    top-3 classes of images (silica predict --checkpoint DIR IMAGE...)\n"
       "  devices    list devices (best first), loaded plugins, and plugins that failed to load\n"
       "environment: SILICA_PLUGIN_PATH (extra plugin folders, ':'-separated),\n"
       "             SILICA_DEVICE (device to use), SILICA_CPU_FALLBACK=1 (run missing ops on the CPU)\n");
@@ -51,6 +55,9 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   try {
     if (cmd == "devices") return cmd_devices();
+    if (cmd == "train") return silica::cli::train_command(argc, argv);
+    if (cmd == "eval") return silica::cli::eval_command(argc, argv);
+    if (cmd == "predict") return silica::cli::predict_command(argc, argv);
     if (cmd == "-h" || cmd == "--help" || cmd == "help") {
       usage(stdout);
       return 0;
@@ -58,8 +65,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "silica: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return 2;
-  } catch (const silica::Error& e) {
-    std::fprintf(stderr, "silica: %s\n", e.what());
+  } catch (const std::exception& e) {
+    // Bad input of any kind (missing data, corrupt checkpoint, unknown device): one
+    // paragraph that names the problem and the fix, status 2, nothing overwritten.
+    std::fprintf(stderr, "silica %s: error: %s\n", cmd.c_str(), e.what());
     return 2;
   }
 }
