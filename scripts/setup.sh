@@ -11,6 +11,7 @@ packages=(
   libbenchmark-dev       # bench/ (optional: benchmarks are skipped without it)
   zlib1g-dev             # gzip-compressed IDX files
   libstb-dev             # PNG/JPEG decoding (stb_image)
+  pkg-config libcairo2-dev  # curves.png of silica train
   dataset-fashion-mnist  # the data `silica train` uses (/usr/share/datasets/fashion-mnist)
 )
 
