@@ -48,6 +48,9 @@ void add_matmul_cases(std::vector<Case>& cases) {
   cases.push_back({"matmul/both_transposed_batched", {in({3, 6, 4}), in({3, 5, 6})},
                    [](const std::vector<Tensor>& x) { return matmul(x[0].mT(), x[1].mT()); }});
   cases.push_back({"matmul/strided", {strided({6, 7}), strided({7, 5})}, mm});
+  // Every other element of 1-D operands: read in place as a (1, K) matrix with stride 2.
+  cases.push_back({"matmul/strided_dot", {strided({13}), strided({13})}, mm});
+  cases.push_back({"matmul/strided_vec_mat", {strided({13}), strided({13, 5})}, mm});
   cases.push_back({"matmul/strided_batched", {strided({2, 5, 7}), in({2, 7, 3})}, mm});
   // Every other column: neither row-major nor transposed, so it is copied first.
   cases.push_back({"matmul/sliced_columns", {in({5, 14}), in({7, 4})},
