@@ -39,7 +39,8 @@ Attrs stream_attrs(Generator* gen, int64_t n) {
 
 void require_float_dtype(DType dtype, const char* fn, const char* instead) {
   if (!is_floating(dtype))
-    throw Error(std::string("[") + fn + "] makes floating tensors, not " + dtype_name(dtype) + "; " + instead);
+    throw Error(std::string("[") + fn + "] makes floating tensors, not " + dtype_name(dtype) + "; " +
+                instead);
 }
 
 void check_shape(const Shape& shape, const char* fn) {
@@ -88,9 +89,11 @@ Tensor randn(const Shape& shape, const TensorOptions& options, Generator* gen, d
 Tensor randint(int64_t low, int64_t high, const Shape& shape, const TensorOptions& options, Generator* gen) {
   check_shape(shape, "randint");
   if (low >= high)
-    throw Error("[randint] needs low < high, got [" + std::to_string(low) + ", " + std::to_string(high) + ")");
+    throw Error("[randint] needs low < high, got [" + std::to_string(low) + ", " + std::to_string(high) +
+                ")");
   DType dt = options.dtype;
-  if (dt == DType::i32 && (low < std::numeric_limits<int32_t>::min() || high - 1 > std::numeric_limits<int32_t>::max()))
+  if (dt == DType::i32 &&
+      (low < std::numeric_limits<int32_t>::min() || high - 1 > std::numeric_limits<int32_t>::max()))
     throw Error("[randint] range [" + std::to_string(low) + ", " + std::to_string(high) +
                 ") does not fit in i32; use DType::i64");
   // Other dtypes are drawn as i64 and converted.
@@ -130,7 +133,9 @@ Tensor randperm(int64_t n, const TensorOptions& options, Generator* gen) {
   // Sort 0..n-1 by a random 62-bit key each (ties, vanishingly rare, keep index order).
   // The keys come from the CPU kernel, so every device gets the same permutation.
   NoGradGuard no_grad;
-  std::vector<int64_t> keys = randint(0, int64_t{1} << 62, {n}, TensorOptions(DType::i64).with_device(Device()), gen).to_vector<int64_t>();
+  std::vector<int64_t> keys =
+      randint(0, int64_t{1} << 62, {n}, TensorOptions(DType::i64).with_device(Device()), gen)
+          .to_vector<int64_t>();
   std::vector<int64_t> perm(static_cast<size_t>(n));
   std::iota(perm.begin(), perm.end(), int64_t{0});
   std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });

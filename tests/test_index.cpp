@@ -125,7 +125,9 @@ TEST(Join, SplitAndChunkAreViews) {
   EXPECT_EQ(parts[1].storage_id(), x.storage_id());
   std::vector<Tensor> pieces = split(x, std::vector<int64_t>{1, 0, 9});
   EXPECT_EQ(pieces[1].numel(), 0);
-  EXPECT_NE(error_of([&] { split(x, std::vector<int64_t>{3, 3}); }).find("sum to 6 but axis 0"),
+  EXPECT_NE(error_of([&] {
+              split(x, std::vector<int64_t>{3, 3});
+            }).find("sum to 6 but axis 0"),
             std::string::npos);
   std::vector<Tensor> chunks = chunk(x, 3);
   ASSERT_EQ(chunks.size(), 3u);

@@ -191,8 +191,10 @@ TEST(Dropout, MaskScaleAndGradient) {
   std::vector<float> v = y.to_vector<float>();
   int64_t dropped = 0;
   for (float e : v) {
-    if (e == 0.0f) ++dropped;
-    else ASSERT_FLOAT_EQ(e, 2.0f / 0.75f);
+    if (e == 0.0f)
+      ++dropped;
+    else
+      ASSERT_FLOAT_EQ(e, 2.0f / 0.75f);
   }
   EXPECT_NEAR(static_cast<double>(dropped) / kSamples, 0.25, 0.007);
   sum(y).backward();

@@ -49,18 +49,24 @@ struct AxisSplit {
   int64_t outer = 1, n = 1, inner = 1;
   AxisSplit(const SilicaTensorDesc& d, int axis) {
     for (int i = 0; i < d.ndim; ++i) {
-      if (i < axis) outer *= d.shape[i];
-      else if (i == axis) n = d.shape[i];
-      else inner *= d.shape[i];
+      if (i < axis)
+        outer *= d.shape[i];
+      else if (i == axis)
+        n = d.shape[i];
+      else
+        inner *= d.shape[i];
     }
   }
 };
 
 int64_t element_size(int32_t dtype) {
   switch (dtype) {
-    case SILICA_F64: case SILICA_I64: return 8;
-    case SILICA_F32: case SILICA_I32: return 4;
-    case SILICA_F16: case SILICA_BF16: return 2;
+    case SILICA_F64:
+    case SILICA_I64: return 8;
+    case SILICA_F32:
+    case SILICA_I32: return 4;
+    case SILICA_F16:
+    case SILICA_BF16: return 2;
     default: return 1;
   }
 }
@@ -201,17 +207,18 @@ SilicaStatus gather_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTens
     const W* xp = data<const W>(x);
     W* y = data<W>(out[0]);  // y has index's shape and layout
     parallel_for(numel(ix), kIndexGrain, [&](int64_t b, int64_t e) {
-      strided_runs<2>(ix.ndim, ix.shape, strides, b, e,
-                      [&](const std::array<int64_t, 2>& off, int64_t count, const std::array<int64_t, 2>& step) {
-                        for (int64_t i = 0; i < count; ++i) {
-                          int64_t p = off[0] + i * step[0], v = index[p];
-                          if (v < 0 || v >= n) {
-                            bad.note(p);
-                            continue;
-                          }
-                          y[p] = xp[off[1] + i * step[1] + v * axis_stride];
-                        }
-                      });
+      strided_runs<2>(
+          ix.ndim, ix.shape, strides, b, e,
+          [&](const std::array<int64_t, 2>& off, int64_t count, const std::array<int64_t, 2>& step) {
+            for (int64_t i = 0; i < count; ++i) {
+              int64_t p = off[0] + i * step[0], v = index[p];
+              if (v < 0 || v >= n) {
+                bad.note(p);
+                continue;
+              }
+              y[p] = xp[off[1] + i * step[1] + v * axis_stride];
+            }
+          });
     });
   });
   return bad.any() ? bad.report(index, axis, n) : SILICA_OK;
@@ -250,24 +257,26 @@ SilicaStatus scatter_add_kernel(const SilicaTensorDesc* in, int32_t, const Silic
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
       using C = compute_t<T>;
-      using Acc = acc_t<T>;  // one add at a time, rounded to T each time (as PyTorch does)
+      // One add at a time, each rounded to T (as PyTorch does): order is fixed per column.
+      using Acc = acc_t<T>;
       const T* src = data<const T>(in[2]);  // src has index's shape and layout
       T* yp = data<T>(y);
       int64_t columns = total / column;
       parallel_for(columns, std::max<int64_t>(1, kIndexGrain / column), [&](int64_t b, int64_t e) {
-        strided_runs<2>(nd, shape, strides, b * column, e * column,
-                        [&](const std::array<int64_t, 2>& off, int64_t count, const std::array<int64_t, 2>& step) {
-                          for (int64_t i = 0; i < count; ++i) {
-                            int64_t p = off[0] + i * step[0], v = index[p];
-                            if (v < 0 || v >= n) {
-                              bad.note(p);
-                              continue;
-                            }
-                            T& dst = yp[off[1] + v * axis_stride];
-                            dst = T(static_cast<C>(static_cast<Acc>(static_cast<C>(dst)) +
-                                                   static_cast<Acc>(static_cast<C>(src[p]))));
-                          }
-                        });
+        strided_runs<2>(
+            nd, shape, strides, b * column, e * column,
+            [&](const std::array<int64_t, 2>& off, int64_t count, const std::array<int64_t, 2>& step) {
+              for (int64_t i = 0; i < count; ++i) {
+                int64_t p = off[0] + i * step[0], v = index[p];
+                if (v < 0 || v >= n) {
+                  bad.note(p);
+                  continue;
+                }
+                T& dst = yp[off[1] + v * axis_stride];
+                dst = T(static_cast<C>(static_cast<Acc>(static_cast<C>(dst)) +
+                                       static_cast<Acc>(static_cast<C>(src[p]))));
+              }
+            });
       });
     }
   });

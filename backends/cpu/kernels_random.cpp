@@ -23,10 +23,14 @@ struct Stream {
 /// Significand width of T: the number of random bits a uniform of type T uses.
 template <typename T>
 constexpr int uniform_digits() {
-  if constexpr (std::is_same_v<T, double>) return 53;
-  else if constexpr (std::is_same_v<T, Half>) return 11;
-  else if constexpr (std::is_same_v<T, BFloat16>) return 8;
-  else return 24;
+  if constexpr (std::is_same_v<T, double>)
+    return 53;
+  else if constexpr (std::is_same_v<T, Half>)
+    return 11;
+  else if constexpr (std::is_same_v<T, BFloat16>)
+    return 8;
+  else
+    return 24;
 }
 
 /// Writes gen(i) to every element of the contiguous output y, in parallel.
@@ -110,15 +114,16 @@ SilicaStatus bernoulli_kernel(const SilicaTensorDesc* in, int32_t, const SilicaT
     std::array<const int64_t*, 2> strides{y.strides, p.strides};
     parallel_for(numel(y), kRandomGrain, [&](int64_t b, int64_t e) {
       int64_t i = b;  // y is contiguous, so its offsets are the element numbers
-      strided_runs<2>(y.ndim, y.shape, strides, b, e,
-                      [&](const std::array<int64_t, 2>& off, int64_t count, const std::array<int64_t, 2>& step) {
-                        for (int64_t k = 0; k < count; ++k, ++i) {
-                          PhiloxCounter r = s.block(i);
-                          double u = philox_unit(philox_join(r[0], r[1]), 53);
-                          double prob = static_cast<double>(static_cast<compute_t<T>>(pp[off[1] + k * step[1]]));
-                          yp[off[0] + k * step[0]] = T(static_cast<compute_t<T>>(u < prob ? 1 : 0));
-                        }
-                      });
+      strided_runs<2>(
+          y.ndim, y.shape, strides, b, e,
+          [&](const std::array<int64_t, 2>& off, int64_t count, const std::array<int64_t, 2>& step) {
+            for (int64_t k = 0; k < count; ++k, ++i) {
+              PhiloxCounter r = s.block(i);
+              double u = philox_unit(philox_join(r[0], r[1]), 53);
+              double prob = static_cast<double>(static_cast<compute_t<T>>(pp[off[1] + k * step[1]]));
+              yp[off[0] + k * step[0]] = T(static_cast<compute_t<T>>(u < prob ? 1 : 0));
+            }
+          });
     });
   });
   return SILICA_OK;

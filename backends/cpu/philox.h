@@ -41,9 +41,7 @@ inline PhiloxCounter philox_block(uint64_t seed, uint64_t counter) {
 }
 
 /// Two words as one 64-bit number, the first word high.
-inline uint64_t philox_join(uint32_t high, uint32_t low) {
-  return (static_cast<uint64_t>(high) << 32) | low;
-}
+inline uint64_t philox_join(uint32_t high, uint32_t low) { return (static_cast<uint64_t>(high) << 32) | low; }
 
 /// The top `digits` bits (1..53) of the 64-bit word w as a fraction k / 2^digits in [0, 1).
 /// With digits = the significand width of the result type (24 f32, 53 f64, 11 f16, 8 bf16)

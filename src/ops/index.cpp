@@ -28,15 +28,16 @@ Tensor index_tensor(const Tensor& index, const char* fn) {
 
 void require_dims(const Tensor& x, const char* fn, const char* what) {
   if (x.dim() == 0)
-    throw Error(std::string("[") + fn + "] " + what + " must have at least one dimension, got a 0-d tensor; " +
-                "reshape it to (1) first");
+    throw Error(std::string("[") + fn + "] " + what +
+                " must have at least one dimension, got a 0-d tensor; " + "reshape it to (1) first");
 }
 
 // dtype of the adding ops' result: base and src promoted together.
 DType adding_dtype(const Tensor& base, const Tensor& src, const char* fn) {
   DType dt = promote_types(base.dtype(), src.dtype());
   if (dt == DType::boolean)
-    throw Error(std::string("[") + fn + "] is not defined for bool tensors; convert them to u8 or a float type");
+    throw Error(std::string("[") + fn +
+                "] is not defined for bool tensors; convert them to u8 or a float type");
   return dt;
 }
 

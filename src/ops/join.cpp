@@ -27,7 +27,8 @@ Tensor cat(const std::vector<Tensor>& tensors_in, int64_t axis_in) {
   const Tensor& first = tensors_in[used[0]];
   const size_t f = used[0];
   if (first.dim() == 0)
-    throw Error("[cat] tensor " + index_str(f) + " is 0-dimensional and cannot be concatenated; "
+    throw Error("[cat] tensor " + index_str(f) +
+                " is 0-dimensional and cannot be concatenated; "
                 "unsqueeze it to (1) first, or use stack");
   int64_t axis = ops::wrap_axis(axis_in, first.dim(), "cat");
   DType dtype = tensors_in[0].dtype();
@@ -35,8 +36,9 @@ Tensor cat(const std::vector<Tensor>& tensors_in, int64_t axis_in) {
     const Tensor& t = tensors_in[i];
     dtype = promote_types(dtype, t.dtype());
     if (t.device() != first.device())
-      throw Error("[cat] tensor " + index_str(i) + " is on " + t.device().str() + " but tensor " + index_str(f) +
-                  " is on " + first.device().str() + "; move them to one device with .to(device)");
+      throw Error("[cat] tensor " + index_str(i) + " is on " + t.device().str() + " but tensor " +
+                  index_str(f) + " is on " + first.device().str() +
+                  "; move them to one device with .to(device)");
   }
   Shape out_shape = first.shape();
   out_shape[axis] = 0;
@@ -68,15 +70,16 @@ Tensor cat(const std::vector<Tensor>& tensors_in, int64_t axis_in) {
   }
   std::vector<DType> dtypes;
   for (const Tensor& t : inputs) dtypes.push_back(t.dtype());
-  autograd::record("cat", out, inputs, [axis, starts, dtypes](const Tensor& g, const std::vector<bool>& needs) {
-    std::vector<Tensor> grads(needs.size());
-    for (size_t i = 0; i < needs.size(); ++i) {
-      if (!needs[i]) continue;
-      int64_t n = (i + 1 < starts.size() ? starts[i + 1] : g.shape()[axis]) - starts[i];
-      grads[i] = g.narrow(axis, starts[i], n).to(dtypes[i]);
-    }
-    return grads;
-  });
+  autograd::record("cat", out, inputs,
+                   [axis, starts, dtypes](const Tensor& g, const std::vector<bool>& needs) {
+                     std::vector<Tensor> grads(needs.size());
+                     for (size_t i = 0; i < needs.size(); ++i) {
+                       if (!needs[i]) continue;
+                       int64_t n = (i + 1 < starts.size() ? starts[i + 1] : g.shape()[axis]) - starts[i];
+                       grads[i] = g.narrow(axis, starts[i], n).to(dtypes[i]);
+                     }
+                     return grads;
+                   });
   return out;
 }
 
@@ -86,7 +89,8 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t axis_in) {
     if (!tensors[i].defined()) throw Error("[stack] tensor " + index_str(i) + " is undefined");
     if (tensors[i].shape() != tensors[0].shape())
       throw Error("[stack] tensor " + index_str(i) + " has shape " + shape_str(tensors[i].shape()) +
-                  " but tensor 0 has " + shape_str(tensors[0].shape()) + ": stacked tensors must have one shape");
+                  " but tensor 0 has " + shape_str(tensors[0].shape()) +
+                  ": stacked tensors must have one shape");
   }
   int64_t axis = ops::wrap_axis(axis_in, tensors[0].dim() + 1, "stack");
   std::vector<Tensor> parts;

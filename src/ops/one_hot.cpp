@@ -11,9 +11,11 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype) {
   if (!indices.defined()) throw Error("[one_hot] the indices are undefined");
   DType it = indices.dtype();
   if (it != DType::i64 && it != DType::i32 && it != DType::u8)
-    throw Error(std::string("[one_hot] indices must be an integer tensor (i64), got ") + ops::describe(indices));
+    throw Error(std::string("[one_hot] indices must be an integer tensor (i64), got ") +
+                ops::describe(indices));
   if (num_classes < 0 && num_classes != -1)
-    throw Error("[one_hot] num_classes must be >= 0 (or -1 to use max + 1), got " + std::to_string(num_classes));
+    throw Error("[one_hot] num_classes must be >= 0 (or -1 to use max + 1), got " +
+                std::to_string(num_classes));
   bool check = indices.device().is_cpu() || num_classes == -1;
   if (check && indices.numel() > 0) {
     std::vector<int64_t> v = indices.to_vector<int64_t>();  // a copy on the CPU: cheap there

@@ -28,7 +28,9 @@ Input idx(Shape shape, int64_t high, bool is_strided = false) {
   return in(std::move(shape), Values::index, high, is_strided);
 }
 /// Integer values for the integer-dtype rows.
-Input ints(Shape shape, bool is_strided = false) { return in(std::move(shape), Values::integer, 20, is_strided); }
+Input ints(Shape shape, bool is_strided = false) {
+  return in(std::move(shape), Values::integer, 20, is_strided);
+}
 
 void add(std::vector<Case>& cases, std::string name, std::vector<Input> inputs, Run run,
          std::vector<DType> dtypes = kFloat, bool grad = true) {
@@ -63,9 +65,11 @@ void index_add_cases(std::vector<Case>& cases) {
   add(cases, "index_add/last_axis_strided", {strided({4, 6}), idx({8}, 6, true), strided({4, 8})}, along(-1));
   add(cases, "index_add/empty_index", {in({4, 3}), idx({0}, 4), in({0, 3})}, along(0));
   add(cases, "index_add/int", {ints({5, 4}), idx({9}, 5), ints({9, 4})}, along(0), kInt, false);
-  add(cases, "index_add/large", {in({50, 300}), idx({400}, 50), in({400, 300})}, along(0), {DType::f32}, false);
+  add(cases, "index_add/large", {in({50, 300}), idx({400}, 50), in({400, 300})}, along(0), {DType::f32},
+      false);
   // Rows longer than one task's slice of the inner axis.
-  add(cases, "index_add/long_rows", {in({3, 9000}), idx({5}, 3), in({5, 9000})}, along(0), {DType::f32}, false);
+  add(cases, "index_add/long_rows", {in({3, 9000}), idx({5}, 3), in({5, 9000})}, along(0), {DType::f32},
+      false);
 }
 
 void gather_scatter_cases(std::vector<Case>& cases) {
@@ -103,8 +107,8 @@ void embedding_one_hot_cases(std::vector<Case>& cases) {
   // one_hot has no gradient of its own; scaling by a weight per class gives the row one.
   add(cases, "one_hot/times_weight", {idx({3, 4}, 5), in({5})},
       [](const std::vector<Tensor>& x) { return one_hot(x[0], 5, x[1].dtype()) * x[1]; });
-  add(cases, "one_hot/int", {idx({7}, 4), ints({1})},
-      [](const std::vector<Tensor>& x) { return one_hot(x[0], 6, x[1].dtype()); }, kInt, false);
+  Run one_hot_int = [](const std::vector<Tensor>& x) { return one_hot(x[0], 6, x[1].dtype()); };
+  add(cases, "one_hot/int", {idx({7}, 4), ints({1})}, one_hot_int, kInt, false);
 }
 
 void join_cases(std::vector<Case>& cases) {
@@ -122,7 +126,9 @@ void join_cases(std::vector<Case>& cases) {
   }
   add(cases, "cat/int", {ints({2, 3}), ints({2, 5})}, cat_along(1), kInt, false);
 
-  auto stack_along = [](int64_t axis) { return [axis](const std::vector<Tensor>& x) { return stack(x, axis); }; };
+  auto stack_along = [](int64_t axis) {
+    return [axis](const std::vector<Tensor>& x) { return stack(x, axis); };
+  };
   add(cases, "stack/first_axis", {in({4, 5}), in({4, 5}), in({4, 5})}, stack_along(0));
   add(cases, "stack/middle_axis", {in({4, 5}), strided({4, 5})}, stack_along(1));
   add(cases, "stack/last_axis", {in({3, 2}), in({3, 2}), strided({3, 2})}, stack_along(-1));
@@ -136,14 +142,15 @@ void join_cases(std::vector<Case>& cases) {
   };
   add(cases, "split/size", {in({10, 3})},
       [rejoin](const std::vector<Tensor>& x) { return rejoin(split(x[0], 3, 0), 0); });
-  add(cases, "split/sizes_last_axis", {strided({4, 9})},
-      [rejoin](const std::vector<Tensor>& x) { return rejoin(split(x[0], std::vector<int64_t>{2, 0, 4, 3}, -1), -1); });
+  add(cases, "split/sizes_last_axis", {strided({4, 9})}, [rejoin](const std::vector<Tensor>& x) {
+    return rejoin(split(x[0], std::vector<int64_t>{2, 0, 4, 3}, -1), -1);
+  });
   add(cases, "chunk/middle_axis", {in({2, 7, 3})},
       [rejoin](const std::vector<Tensor>& x) { return rejoin(chunk(x[0], 3, 1), 1); });
   add(cases, "chunk/even", {strided({8, 4})},
       [rejoin](const std::vector<Tensor>& x) { return rejoin(chunk(x[0], 4, 0), 0); });
-  add(cases, "split/int", {ints({9, 2})},
-      [rejoin](const std::vector<Tensor>& x) { return rejoin(split(x[0], 4, 0), 0); }, kInt, false);
+  Run split_int = [rejoin](const std::vector<Tensor>& x) { return rejoin(split(x[0], 4, 0), 0); };
+  add(cases, "split/int", {ints({9, 2})}, split_int, kInt, false);
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ void add(std::vector<Case>& cases, std::string name, std::vector<Input> inputs, 
 }
 
 /// A view row: f(x) followed by a multiply, so the output is a fresh tensor with a gradient.
-void view(std::vector<Case>& cases, const std::string& name, Input input, std::function<Tensor(const Tensor&)> f) {
+void view(std::vector<Case>& cases, const std::string& name, Input input,
+          std::function<Tensor(const Tensor&)> f) {
   add(cases, name, {std::move(input)}, [f](const std::vector<Tensor>& x) { return f(x[0]) * 3.0; });
 }
 
@@ -56,7 +57,8 @@ void view_cases(std::vector<Case>& cases) {
   view(cases, "transpose/mT", in({2, 3, 4}), [](const Tensor& x) { return x.mT(); });
   view(cases, "narrow/middle_axis", in({3, 8, 2}), [](const Tensor& x) { return x.narrow(1, 2, 5); });
   view(cases, "slice/step", in({5, 11}), [](const Tensor& x) { return x.slice(1, 1, 10, 3); });
-  view(cases, "slice/negative_bounds", strided({9, 4}), [](const Tensor& x) { return x.slice(0, -7, -1, 2); });
+  view(cases, "slice/negative_bounds", strided({9, 4}),
+       [](const Tensor& x) { return x.slice(0, -7, -1, 2); });
   view(cases, "select/negative_index", in({4, 5, 3}), [](const Tensor& x) { return x.select(1, -2); });
   view(cases, "expand/broadcast", in({3, 1}), [](const Tensor& x) { return x.expand({2, 3, 5}); });
   view(cases, "squeeze/all", in({1, 4, 1, 3}), [](const Tensor& x) { return x.squeeze(); });
@@ -68,61 +70,81 @@ void view_cases(std::vector<Case>& cases) {
   view(cases, "views/chain", in({4, 6, 5}),
        [](const Tensor& x) { return x.transpose(0, 2).narrow(1, 1, 4).slice(0, 0, 5, 2).reshape({-1}); });
   view(cases, "views/empty", in({0, 4}), [](const Tensor& x) { return x.transpose(0, 1).reshape({4, 0}); });
-  add(cases, "permute/int", {in({3, 4, 2}, Values::integer)},
-      [](const std::vector<Tensor>& x) { return x[0].permute({1, 2, 0}).contiguous(); }, kInt, false);
-  add(cases, "slice/int", {in({7, 6}, Values::integer, true)},
-      [](const std::vector<Tensor>& x) { return x[0].slice(1, 1, 6, 2).clone(); }, kInt, false);
+  Run permute_int = [](const std::vector<Tensor>& x) { return x[0].permute({1, 2, 0}).contiguous(); };
+  Run slice_int = [](const std::vector<Tensor>& x) { return x[0].slice(1, 1, 6, 2).clone(); };
+  add(cases, "permute/int", {in({3, 4, 2}, Values::integer)}, permute_int, kInt, false);
+  add(cases, "slice/int", {in({7, 6}, Values::integer, true)}, slice_int, kInt, false);
 }
+
+// Creation and random rows: the output comes from make(options of the device and dtype
+// under test). Named functions rather than lambdas keep the tables below one line a row.
+using Make = Tensor (*)(const TensorOptions&);
+struct Maker {
+  const char* name;
+  Make make;
+};
+
+void made(std::vector<Case>& cases, const std::string& name, Make make, const std::vector<DType>& dtypes,
+          bool reseed) {
+  Run run = [make, reseed](const std::vector<Tensor>& x) {
+    if (reseed) manual_seed(20240611);
+    return make(like(x[0]));
+  };
+  add(cases, name, {in({1}, dtypes == kInt ? Values::integer : Values::normal)}, run, dtypes, false);
+}
+
+Tensor make_zeros(const TensorOptions& o) { return zeros({3, 5}, o); }
+Tensor make_ones(const TensorOptions& o) { return ones({4, 1, 3}, o); }
+Tensor make_full(const TensorOptions& o) { return full({2, 7}, -3.0, o); }
+Tensor make_full_empty(const TensorOptions& o) { return full({0, 3}, 2.0, o); }
+Tensor make_eye(const TensorOptions& o) { return eye(4, 6, o); }
+Tensor make_arange(const TensorOptions& o) { return arange(-3.0, 17.0, 2.0, o); }
+Tensor make_arange_fraction(const TensorOptions& o) { return arange(-2.5, 7.0, 0.75, o); }
+Tensor make_linspace(const TensorOptions& o) { return linspace(-1.0, 2.0, 13, o); }
+Tensor make_linspace_one(const TensorOptions& o) { return linspace(4.0, 9.0, 1, o); }
 
 void creation_cases(std::vector<Case>& cases) {
-  auto create = [&](const std::string& name, std::function<Tensor(const TensorOptions&)> f,
-                    std::vector<DType> dtypes) {
-    add(cases, name, {in({1}, dtypes == kInt ? Values::integer : Values::normal)},
-        [f](const std::vector<Tensor>& x) { return f(like(x[0])); }, dtypes, false);
-  };
-  for (const auto& dtypes : {kFloat, kInt}) {
-    std::string suffix = dtypes == kInt ? "/int" : "/float";
-    create("zeros" + suffix, [](const TensorOptions& o) { return zeros({3, 5}, o); }, dtypes);
-    create("ones" + suffix, [](const TensorOptions& o) { return ones({4, 1, 3}, o); }, dtypes);
-    create("full" + suffix, [](const TensorOptions& o) { return full({2, 7}, -3.0, o); }, dtypes);
-    create("eye" + suffix, [](const TensorOptions& o) { return eye(4, 6, o); }, dtypes);
-    create("arange" + suffix, [](const TensorOptions& o) { return arange(-3.0, 17.0, 2.0, o); }, dtypes);
+  const Maker both[] = {{"zeros", make_zeros},
+                        {"ones", make_ones},
+                        {"full", make_full},
+                        {"eye", make_eye},
+                        {"arange", make_arange}};
+  for (const Maker& m : both) {
+    made(cases, std::string(m.name) + "/float", m.make, kFloat, false);
+    made(cases, std::string(m.name) + "/int", m.make, kInt, false);
   }
-  create("full/empty", [](const TensorOptions& o) { return full({0, 3}, 2.0, o); }, kFloat);
-  create("arange/fractional_step", [](const TensorOptions& o) { return arange(-2.5, 7.0, 0.75, o); }, kFloat);
-  create("linspace/odd", [](const TensorOptions& o) { return linspace(-1.0, 2.0, 13, o); }, kFloat);
-  create("linspace/one_step", [](const TensorOptions& o) { return linspace(4.0, 9.0, 1, o); }, kFloat);
+  made(cases, "full/empty", make_full_empty, kFloat, false);
+  made(cases, "arange/fractional_step", make_arange_fraction, kFloat, false);
+  made(cases, "linspace/odd", make_linspace, kFloat, false);
+  made(cases, "linspace/one_step", make_linspace_one, kFloat, false);
 }
 
+Tensor draw_rand(const TensorOptions& o) { return rand({37, 5}, o); }
+Tensor draw_rand_range(const TensorOptions& o) { return rand({9, 11}, o, nullptr, -2.0, 3.0); }
+Tensor draw_randn(const TensorOptions& o) { return randn({41, 3}, o, nullptr, 0.5, 2.0); }
+Tensor draw_randn_twice(const TensorOptions& o) {
+  randn({5}, o);  // advances the counter: the second draw must match too
+  return randn({4, 4}, o);
+}
+Tensor draw_bernoulli(const TensorOptions& o) { return bernoulli({6, 7}, 0.3, o); }
+Tensor draw_randint(const TensorOptions& o) { return randint(-5, 17, {9, 7}, o); }
+Tensor draw_randperm(const TensorOptions& o) { return randperm(17, o); }
+
 void random_cases(std::vector<Case>& cases) {
-  auto draw = [&](const std::string& name, std::function<Tensor(const TensorOptions&)> f,
-                  std::vector<DType> dtypes) {
-    add(cases, name, {in({1}, dtypes == kInt ? Values::integer : Values::normal)},
-        [f](const std::vector<Tensor>& x) {
-          manual_seed(20240611);
-          return f(like(x[0]));
-        },
-        dtypes, false);
-  };
-  draw("rand/unit", [](const TensorOptions& o) { return rand({37, 5}, o); }, kFloat);
+  made(cases, "rand/unit", draw_rand, kFloat, true);
   // f16/bf16 are left out: in a range wider than 1 their rounding can reach `high`, which the
   // kernel maps back to `low`, so they legitimately differ from the f64 reference there.
-  draw("rand/range", [](const TensorOptions& o) { return rand({9, 11}, o, nullptr, -2.0, 3.0); },
-       {DType::f32, DType::f64});
-  draw("randn/mean_std", [](const TensorOptions& o) { return randn({41, 3}, o, nullptr, 0.5, 2.0); }, kFloat);
-  draw("randn/after_offset", [](const TensorOptions& o) {
-    randn({5}, o);  // advances the counter: the second draw must match too
-    return randn({4, 4}, o);
-  }, kFloat);
-  draw("randint/range", [](const TensorOptions& o) { return randint(-5, 17, {9, 7}, o); }, kInt);
-  draw("randperm/17", [](const TensorOptions& o) { return randperm(17, o); }, kInt);
-  draw("bernoulli/shape", [](const TensorOptions& o) { return bernoulli({6, 7}, 0.3, o); }, kFloat);
-  add(cases, "bernoulli/p_tensor", {in({5, 8}, Values::unit, true)},
-      [](const std::vector<Tensor>& x) {
-        manual_seed(99);
-        return bernoulli(x[0]);
-      },
-      kFloat, false);
+  made(cases, "rand/range", draw_rand_range, {DType::f32, DType::f64}, true);
+  made(cases, "randn/mean_std", draw_randn, kFloat, true);
+  made(cases, "randn/after_offset", draw_randn_twice, kFloat, true);
+  made(cases, "bernoulli/shape", draw_bernoulli, kFloat, true);
+  made(cases, "randint/range", draw_randint, kInt, true);
+  made(cases, "randperm/17", draw_randperm, kInt, true);
+  Run bernoulli_p = [](const std::vector<Tensor>& x) {
+    manual_seed(99);
+    return bernoulli(x[0]);
+  };
+  add(cases, "bernoulli/p_tensor", {in({5, 8}, Values::unit, true)}, bernoulli_p, kFloat, false);
 
   // Dropout: the seed is set inside run(), so the finite-difference runs see the same mask.
   add(cases, "dropout/train", {in({9, 13})}, [](const std::vector<Tensor>& x) {
