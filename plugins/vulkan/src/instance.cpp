@@ -1,0 +1,245 @@
+#include "instance.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels.h"
+
+namespace silica::vk {
+
+namespace {
+
+constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
+
+bool env_is(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v && std::strcmp(v, value) == 0;
+}
+
+bool env_contains(const char* name, const char* text) {
+  const char* v = std::getenv(name);
+  return v && std::strstr(v, text) != nullptr;
+}
+
+bool has_layer(const char* name) {
+  uint32_t n = 0;
+  vkEnumerateInstanceLayerProperties(&n, nullptr);
+  std::vector<VkLayerProperties> layers(n);
+  vkEnumerateInstanceLayerProperties(&n, layers.data());
+  for (const auto& l : layers)
+    if (std::strcmp(l.layerName, name) == 0) return true;
+  return false;
+}
+
+std::vector<VkExtensionProperties> instance_extensions(const char* layer) {
+  uint32_t n = 0;
+  vkEnumerateInstanceExtensionProperties(layer, &n, nullptr);
+  std::vector<VkExtensionProperties> ext(n);
+  vkEnumerateInstanceExtensionProperties(layer, &n, ext.data());
+  return ext;
+}
+
+bool has_extension(const std::vector<VkExtensionProperties>& list, const char* name) {
+  for (const auto& e : list)
+    if (std::strcmp(e.extensionName, name) == 0) return true;
+  return false;
+}
+
+VKAPI_ATTR VkBool32 VKAPI_CALL on_debug_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                VkDebugUtilsMessageTypeFlagsEXT type,
+                                                const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+  // Validation findings (warnings included) fail the op that caused them; general
+  // messages (loader chatter) only when they are errors.
+  bool counts = (type & VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT) ||
+                (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT);
+  if (counts && data && data->pMessage) static_cast<Instance*>(user)->note_validation_message(data->pMessage);
+  return VK_FALSE;
+}
+
+SilicaDeviceKind kind_of(VkPhysicalDeviceType type) {
+  switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return SILICA_DEVICE_DISCRETE_GPU;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return SILICA_DEVICE_INTEGRATED_GPU;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return SILICA_DEVICE_CPU;
+    default: return SILICA_DEVICE_OTHER;
+  }
+}
+
+// Best kind first, so that vulkan:0 is the real GPU on a machine that also has lavapipe.
+int kind_rank(int32_t kind) {
+  switch (kind) {
+    case SILICA_DEVICE_DISCRETE_GPU: return 0;
+    case SILICA_DEVICE_INTEGRATED_GPU: return 1;
+    case SILICA_DEVICE_OTHER: return 2;
+    default: return 3;
+  }
+}
+
+std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> ext(n);
+  vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, ext.data());
+  return ext;
+}
+
+}  // namespace
+
+Instance* Instance::create(std::string* why) {
+  auto* inst = new Instance();
+  if (!inst->init(why)) {
+    delete inst;
+    return nullptr;
+  }
+  inst->enumerate();
+  return inst;
+}
+
+bool Instance::init(std::string* why) {
+  const bool want_layer = env_is("SILICA_VULKAN_VALIDATION", "1");
+  const bool layer_from_env = env_contains("VK_INSTANCE_LAYERS", kValidationLayer);
+  std::vector<const char*> layers;
+  if (want_layer && !layer_from_env) {
+    if (!has_layer(kValidationLayer)) {
+      *why = "SILICA_VULKAN_VALIDATION=1 but the Khronos validation layer is not installed "
+             "(apt-get install vulkan-validationlayers)";
+      return false;
+    }
+    layers.push_back(kValidationLayer);
+  }
+  validation_ = want_layer || layer_from_env;
+
+  std::vector<const char*> extensions;
+  VkInstanceCreateFlags flags = 0;
+  auto available = instance_extensions(nullptr);
+  // MoltenVK is a "portability" driver: the loader lists it only when asked to.
+  if (has_extension(available, VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME)) {
+    extensions.push_back(VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME);
+    flags |= VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR;
+  }
+  bool debug_utils = false;
+  if (validation_) {
+    auto from_layer = instance_extensions(kValidationLayer);
+    debug_utils = has_extension(available, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) ||
+                  has_extension(from_layer, VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+    if (debug_utils) extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+  }
+
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "silica";
+  app.pEngineName = "silica";
+  app.apiVersion = VK_API_VERSION_1_1;
+  VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  info.flags = flags;
+  info.pApplicationInfo = &app;
+  info.enabledLayerCount = static_cast<uint32_t>(layers.size());
+  info.ppEnabledLayerNames = layers.data();
+  info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  info.ppEnabledExtensionNames = extensions.data();
+  VkResult r = vkCreateInstance(&info, nullptr, &instance_);
+  if (r != VK_SUCCESS) {
+    *why = std::string("vkCreateInstance failed (") + std::to_string(r) +
+           "): no usable Vulkan loader or driver (install a Vulkan driver, e.g. mesa-vulkan-drivers)";
+    return false;
+  }
+  if (debug_utils) {
+    auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(instance_, "vkCreateDebugUtilsMessengerEXT"));
+    VkDebugUtilsMessengerCreateInfoEXT m{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+    m.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    m.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                    VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+    m.pfnUserCallback = on_debug_message;
+    m.pUserData = this;
+    if (create) create(instance_, &m, nullptr, &messenger_);
+  }
+  return true;
+}
+
+void Instance::enumerate() {
+  uint32_t n = 0;
+  vkEnumeratePhysicalDevices(instance_, &n, nullptr);
+  std::vector<VkPhysicalDevice> handles(n);
+  vkEnumeratePhysicalDevices(instance_, &n, handles.data());
+  for (VkPhysicalDevice h : handles) {
+    PhysicalDevice pd;
+    pd.handle = h;
+    vkGetPhysicalDeviceProperties(h, &pd.properties);
+    vkGetPhysicalDeviceMemoryProperties(h, &pd.memory);
+    if (pd.properties.apiVersion < VK_API_VERSION_1_1) continue;  // push constants etc. need 1.1
+
+    uint32_t families = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(h, &families, nullptr);
+    std::vector<VkQueueFamilyProperties> fam(families);
+    vkGetPhysicalDeviceQueueFamilyProperties(h, &families, fam.data());
+    bool found = false;
+    for (uint32_t i = 0; i < families && !found; ++i)
+      if (fam[i].queueFlags & VK_QUEUE_COMPUTE_BIT) pd.compute_family = i, found = true;
+    if (!found) continue;
+
+    auto ext = device_extensions(h);
+    pd.features.push_descriptor = has_extension(ext, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME) &&
+                                  !std::getenv("SILICA_VULKAN_NO_PUSH_DESCRIPTORS");
+    pd.features.portability_subset = has_extension(ext, "VK_KHR_portability_subset");
+    VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    VkPhysicalDeviceShaderAtomicFloatFeaturesEXT atomic_float{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT};
+    const bool has_atomic_float = has_extension(ext, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
+    if (has_atomic_float) f2.pNext = &atomic_float;
+    vkGetPhysicalDeviceFeatures2(h, &f2);
+    pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
+    pd.features.float_atomic_add = has_atomic_float && atomic_float.shaderBufferFloat32AtomicAdd == VK_TRUE;
+
+    SilicaDeviceInfo& info = pd.info;
+    // deviceName holds up to 256 bytes, Silica's name 128: cut it, always terminated.
+    std::strncpy(info.name, pd.properties.deviceName, sizeof info.name - 1);
+    info.name[sizeof info.name - 1] = '\0';
+    info.kind = kind_of(pd.properties.deviceType);
+    // Tensors live in the largest device-local heap.
+    uint64_t heap = 0;
+    int heap_index = -1;
+    for (uint32_t i = 0; i < pd.memory.memoryHeapCount; ++i)
+      if ((pd.memory.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) && pd.memory.memoryHeaps[i].size > heap)
+        heap = pd.memory.memoryHeaps[i].size, heap_index = static_cast<int>(i);
+    info.memory_bytes = heap;
+    bool host_visible = false;
+    for (uint32_t i = 0; i < pd.memory.memoryTypeCount; ++i) {
+      const auto& t = pd.memory.memoryTypes[i];
+      if (static_cast<int>(t.heapIndex) == heap_index && (t.propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+          (t.propertyFlags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
+        host_visible = true;
+    }
+    info.unified_memory = (info.kind == SILICA_DEVICE_INTEGRATED_GPU || info.kind == SILICA_DEVICE_CPU) && host_visible;
+    info.dtype_mask = device_dtype_mask(pd.features);
+    devices_.push_back(pd);
+  }
+  std::stable_sort(devices_.begin(), devices_.end(), [](const PhysicalDevice& a, const PhysicalDevice& b) {
+    return kind_rank(a.info.kind) < kind_rank(b.info.kind);
+  });
+}
+
+Instance::~Instance() {
+  if (messenger_) {
+    auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
+    if (destroy) destroy(instance_, messenger_, nullptr);
+  }
+  if (instance_) vkDestroyInstance(instance_, nullptr);
+}
+
+void Instance::note_validation_message(const char* text) {
+  std::lock_guard<std::mutex> lock(message_mu_);
+  if (message_.empty()) message_ = text;
+  if (std::getenv("SILICA_VULKAN_VERBOSE")) std::fprintf(stderr, "silica vulkan: %s\n", text);
+}
+
+std::string Instance::take_validation_message() {
+  std::lock_guard<std::mutex> lock(message_mu_);
+  std::string m;
+  m.swap(message_);
+  return m;
+}
+
+}  // namespace silica::vk

@@ -1,0 +1,62 @@
+// The Vulkan instance and what the plugin learns about each physical device before any
+// logical device exists (devices are created lazily, on first use: see device.h).
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "silica/plugin.h"
+
+namespace silica::vk {
+
+/// Optional device features the kernels may use, read at enumeration time.
+struct DeviceFeatures {
+  bool shader_int64 = false;       // i64 arithmetic in the *_i64 shader variants
+  bool push_descriptor = false;    // VK_KHR_push_descriptor: no descriptor sets to allocate
+  bool portability_subset = false; // VK_KHR_portability_subset (MoltenVK): must be enabled
+  bool float_atomic_add = false;   // VK_EXT_shader_atomic_float: shaderBufferFloat32AtomicAdd
+};
+
+/// One physical device as Silica sees it.
+struct PhysicalDevice {
+  VkPhysicalDevice handle = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties properties{};
+  VkPhysicalDeviceMemoryProperties memory{};
+  DeviceFeatures features;
+  uint32_t compute_family = 0;  // a queue family with VK_QUEUE_COMPUTE_BIT
+  SilicaDeviceInfo info{};      // what device_info() reports
+};
+
+/// The instance, its physical devices (best kind first) and the validation-message sink.
+class Instance {
+ public:
+  /// Creates the instance; on failure returns null and sets *why.
+  static Instance* create(std::string* why);
+  ~Instance();
+
+  VkInstance handle() const { return instance_; }
+  std::vector<PhysicalDevice>& devices() { return devices_; }
+  bool validation() const { return validation_; }
+
+  /// The first validation message since the last call ("" when none), cleared.
+  std::string take_validation_message();
+  /// Called by the debug messenger.
+  void note_validation_message(const char* text);
+
+ private:
+  Instance() = default;
+  bool init(std::string* why);
+  void enumerate();
+
+  VkInstance instance_ = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+  bool validation_ = false;
+  std::vector<PhysicalDevice> devices_;
+  std::mutex message_mu_;
+  std::string message_;
+};
+
+}  // namespace silica::vk
