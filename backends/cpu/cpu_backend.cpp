@@ -7,6 +7,7 @@
 #include <string>
 
 #include "allocator.h"
+#include "blas.h"
 #include "kernel.h"
 
 namespace silica::cpu {
@@ -26,7 +27,8 @@ int32_t device_count(void*) { return 1; }
 SilicaStatus device_info(void*, int32_t device, SilicaDeviceInfo* out) {
   if (device != 0) return set_error(SILICA_ERROR_INVALID, "the CPU backend has one device, 0");
   std::memset(out, 0, sizeof *out);
-  std::snprintf(out->name, sizeof out->name, "CPU (%d threads)", num_threads());
+  const char* core = blas().corename ? blas().corename() : nullptr;
+  std::snprintf(out->name, sizeof out->name, "CPU (%d threads, OpenBLAS %s)", num_threads(), core ? core : "?");
   out->kind = SILICA_DEVICE_CPU;
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   out->memory_bytes = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
@@ -96,6 +98,11 @@ extern "C" int silica_cpu_plugin_init(uint32_t core_abi_version, SilicaDeviceApi
   using namespace silica::cpu;
   if (SILICA_ABI_MAJOR(core_abi_version) != SILICA_ABI_VERSION_MAJOR) {
     std::snprintf(out->error, sizeof out->error, "CPU backend speaks ABI %d", SILICA_ABI_VERSION_MAJOR);
+    return 1;
+  }
+  std::string blas_error;
+  if (!load_blas(&blas_error)) {
+    std::snprintf(out->error, sizeof out->error, "%s", blas_error.c_str());
     return 1;
   }
   static std::once_flag once;

@@ -2,16 +2,13 @@
 // f16/bf16 never reach BLAS: callers convert them to float (gemm_t<T>) first.
 #pragma once
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
 
+#include "blas.h"
 #include "kernel.h"
-
-extern "C" void openblas_set_num_threads(int);
 
 namespace silica::cpu {
 
@@ -64,11 +61,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const C* 
   ldb = std::max<int64_t>({ldb, trans_b ? k : n, 1});
   ldc = std::max<int64_t>({ldc, n, 1});
   if constexpr (std::is_same_v<C, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+    blas().sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
                 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
                 static_cast<blasint>(ldc));
   } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+    blas().dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
                 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
                 static_cast<blasint>(ldc));
   }

@@ -15,7 +15,7 @@ namespace {
 std::atomic<int> g_blas_threads{0};  // what OpenBLAS was last told (0: not yet)
 
 void set_blas_threads(int n) {
-  if (g_blas_threads.exchange(n) != n) openblas_set_num_threads(n);
+  if (g_blas_threads.exchange(n) != n) blas().set_num_threads(n);
 }
 }  // namespace
 
