@@ -53,6 +53,6 @@ void main() {
     g_a_base = a_off;
     g_b_base = b_off;
     g_y_base = P(29) + batch * M * N;
-    gemm_tile(int(gl_WorkGroupID.y) * GEMM_BM, int(gl_WorkGroupID.x) * GEMM_BN, M, N, K);
+    gemm_tile(int(gl_WorkGroupID.y) * GEMM_BM, int(gl_WorkGroupID.x) * GEMM_BN, M, N, 0, K);
   }
 }

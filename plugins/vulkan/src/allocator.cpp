@@ -122,29 +122,20 @@ SilicaStatus Allocator::allocate(uint64_t bytes, Buffer** out) {
   Block* block = nullptr;
   uint64_t offset = 0;
   const bool dedicated = size > block_bytes_ / 2;
-  for (int attempt = 0; attempt < 2 && !block; ++attempt) {
-    // Cached blocks first (a dedicated one only for a request of at least half its size).
-    for (auto& b : blocks_) {
-      if (b->dedicated && (!dedicated || b->used > 0 || b->size < size || b->size / 2 > size)) continue;
-      if (!b->dedicated && dedicated) continue;
-      if (take_from(b.get(), size, &offset)) {
-        block = b.get();
-        break;
-      }
+  // Cached blocks first (a dedicated one only for a request of at least half its size).
+  for (auto& b : blocks_) {
+    if (b->dedicated && (!dedicated || b->used > 0 || b->size < size || b->size / 2 > size)) continue;
+    if (!b->dedicated && dedicated) continue;
+    if (take_from(b.get(), size, &offset)) {
+      block = b.get();
+      break;
     }
-    if (block) break;
-    Block* fresh = nullptr;
-    SilicaStatus st = new_block(dedicated ? size : block_bytes_, dedicated, &fresh);
-    if (st == SILICA_OK) {
-      take_from(fresh, size, &offset);
-      block = fresh;
-    } else if (st == SILICA_ERROR_OUT_OF_MEMORY && attempt == 0) {
-      trim();  // give idle cached blocks back to the driver and try once more
-    } else if (st == SILICA_ERROR_OUT_OF_MEMORY) {
-      return out_of_memory(bytes, last_error_text());
-    } else {
-      return st;
-    }
+  }
+  if (!block) {
+    SilicaStatus st = new_block(dedicated ? size : block_bytes_, dedicated, &block);
+    if (st == SILICA_ERROR_OUT_OF_MEMORY) return out_of_memory(bytes, last_error_text());
+    if (st != SILICA_OK) return st;
+    take_from(block, size, &offset);
   }
   auto* buf = new Buffer();
   buf->buffer = block->buffer;

@@ -1,7 +1,8 @@
 // Device memory for tensors: a caching allocator that sub-allocates from large blocks, so
 // a tensor costs no driver call. Freed ranges return to their block and are reused at once
 // (the command stream orders the reuse: see Device's hazard tracking); whole blocks stay
-// cached until an allocation fails, then idle ones are released and the request retried.
+// cached until an allocation fails; then Device::allocate waits for the device, releases
+// idle blocks (trim) and retries.
 #pragma once
 
 #include <vulkan/vulkan.h>
@@ -53,7 +54,7 @@ class Allocator {
   SilicaStatus allocate(uint64_t bytes, Buffer** out);
   /// Returns an allocation (ordering of its last uses is the caller's business).
   void release(Buffer* buffer);
-  /// Frees every cached block no allocation uses.
+  /// Frees every cached block no allocation uses (no submitted work may still use them).
   void trim();
 
   uint64_t bytes_in_use() const { return in_use_; }

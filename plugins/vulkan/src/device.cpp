@@ -266,6 +266,18 @@ void Device::order(const BufferUse* uses, int n) {
   for (int i = 0; i < n; ++i) (uses[i].write ? written_ : read_).push_back(uses[i]);
 }
 
+// ---- Memory ----
+
+SilicaStatus Device::allocate(uint64_t bytes, Buffer** out) {
+  SilicaStatus st = allocator_.allocate(bytes, out);
+  if (st != SILICA_ERROR_OUT_OF_MEMORY) return st;
+  // Freed tensors may still be read by submitted work: wait before giving blocks back.
+  SILICA_VK_TRY(submit());
+  SILICA_VK_TRY(wait_all());
+  allocator_.trim();
+  return allocator_.allocate(bytes, out);
+}
+
 // ---- Copies ----
 
 SilicaStatus Device::record_copy(VkBuffer src, uint64_t src_offset, VkBuffer dst, uint64_t dst_offset,
@@ -341,7 +353,7 @@ SilicaStatus Device::copy(Buffer* dst, uint64_t dst_offset, const Buffer* src, u
   if (src->buffer == dst->buffer && s < d + bytes && d < s + bytes) {
     // vkCmdCopyBuffer forbids overlapping regions: go through a temporary buffer.
     Buffer* tmp = nullptr;
-    SILICA_VK_TRY(allocator_.allocate(bytes, &tmp));
+    SILICA_VK_TRY(allocate(bytes, &tmp));
     SilicaStatus st = record_copy(src->buffer, s, tmp->buffer, tmp->offset, bytes);
     if (st == SILICA_OK) st = record_copy(tmp->buffer, tmp->offset, dst->buffer, d, bytes);
     allocator_.release(tmp);  // later users of the range are ordered by the tracking above

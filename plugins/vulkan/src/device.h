@@ -84,6 +84,9 @@ class Device {
   /// "vulkan:0 (NVIDIA H100 80GB HBM3)", for messages.
   const std::string& label() const { return label_; }
 
+  /// Allocates device memory; when it runs out, waits for the device, releases the cached
+  /// blocks no tensor uses and tries once more.
+  SilicaStatus allocate(uint64_t bytes, Buffer** out);
   SilicaStatus upload(Buffer* dst, uint64_t offset, const void* src, uint64_t bytes);
   SilicaStatus download(void* dst, const Buffer* src, uint64_t offset, uint64_t bytes);
   SilicaStatus copy(Buffer* dst, uint64_t dst_offset, const Buffer* src, uint64_t src_offset, uint64_t bytes);

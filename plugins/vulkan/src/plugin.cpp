@@ -63,7 +63,7 @@ SilicaStatus device_info(void* context, int32_t device, SilicaDeviceInfo* out) {
 SilicaStatus alloc(void* context, int32_t device, uint64_t bytes, void** out) {
   return with_device(context, device, [&](Device& d) {
     Buffer* b = nullptr;
-    SILICA_VK_TRY(d.allocator().allocate(bytes, &b));
+    SILICA_VK_TRY(d.allocate(bytes, &b));
     *out = b;
     return SILICA_OK;
   });

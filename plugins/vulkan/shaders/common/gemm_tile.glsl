@@ -20,14 +20,15 @@ layout(local_size_x = 256) in;
 shared float gemm_as[GEMM_BK][GEMM_BM + 1];
 shared float gemm_bs[GEMM_BK][GEMM_BN + 1];
 
-void gemm_tile(int m0, int n0, int M, int N, int K) {
+// Products over k in [k_begin, k_end) only (split-K callers sum the partial tiles).
+void gemm_tile(int m0, int n0, int M, int N, int k_begin, int k_end) {
   const int t = int(gl_LocalInvocationID.x);
   const int tx = t % 16, ty = t / 16;
   float acc[4][4];
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j) acc[i][j] = 0.0;
 
-  for (int k0 = 0; k0 < K; k0 += GEMM_BK) {
+  for (int k0 = k_begin; k0 < k_end; k0 += GEMM_BK) {
     for (int r = 0; r < 4; ++r) {
       const int idx = t + 256 * r;
       int mm, kk;
@@ -39,7 +40,7 @@ void gemm_tile(int m0, int n0, int M, int N, int K) {
         kk = idx / GEMM_BM;
       }
       const int m = m0 + mm, k = k0 + kk;
-      gemm_as[kk][mm] = (m < M && k < K) ? gemm_a(m, k) : 0.0;
+      gemm_as[kk][mm] = (m < M && k < k_end) ? gemm_a(m, k) : 0.0;
       int nn;
       if (B_N_FAST) {
         nn = idx % GEMM_BN;
@@ -49,7 +50,7 @@ void gemm_tile(int m0, int n0, int M, int N, int K) {
         nn = idx / GEMM_BK;
       }
       const int n = n0 + nn, kb = k0 + kk;
-      gemm_bs[kk][nn] = (n < N && kb < K) ? gemm_b(kb, n) : 0.0;
+      gemm_bs[kk][nn] = (n < N && kb < k_end) ? gemm_b(kb, n) : 0.0;
     }
     barrier();
     for (int kk = 0; kk < GEMM_BK; ++kk) {
