@@ -143,6 +143,7 @@ TEST(Idx, RejectsMalformedFiles) {
   expect_error(idx_bytes(0x0D, {3}, "12345678"), "is truncated: expected 12 bytes of data, found 8");
   expect_error(idx_bytes(0x08, {2}, "abc"), "1 trailing bytes after the 2 bytes of data");
   expect_error(idx_bytes(0x0E, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, ""), "too large");
+  expect_error(idx_bytes(0x08, {0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, ""), "too large");
   // Gzip problems.
   std::string gz = gzip(idx_bytes(0x08, {4}, "abcd"));
   expect_error(gz.substr(0, gz.size() - 6), "truncated");

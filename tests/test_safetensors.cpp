@@ -248,6 +248,9 @@ TEST(Safetensors, RejectsBadOffsetsAndSizes) {
   EXPECT_LOAD_ERROR(st_file(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,8]}})",
                             std::string(8, 'x')),
                     "too large");
+  // Empty, but with sizes whose product would overflow the strides.
+  EXPECT_LOAD_ERROR(st_file(R"({"a":{"dtype":"U8","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})"),
+                    "too large");
   EXPECT_LOAD_ERROR(st_file(R"({"a":[1,2]})"), "must be described by an object");
 }
 

@@ -97,12 +97,18 @@ Tensor parse_idx(std::string_view bytes, const std::string& source) {
 
   Shape shape;
   uint64_t expected = static_cast<uint64_t>(type->file_size);
+  uint64_t nonzero = expected;  // bounded even when a zero makes the data empty: strides multiply sizes
   for (int64_t i = 0; i < ndim; ++i) {
     uint64_t d = read_be(p + 4 + 4 * i, 4);
     shape.push_back(static_cast<int64_t>(d));
+    if (d == 0) {
+      expected = 0;
+      continue;
+    }
     // A product past 2^62 cannot describe a real file; refuse it before it overflows.
-    if (d != 0 && expected > (uint64_t{1} << 62) / d)
+    if (nonzero > (uint64_t{1} << 62) / d)
       fail(source, "declares dimensions " + shape_str(shape) + "... too large for any file");
+    nonzero *= d;
     expected *= d;
   }
   const uint64_t found = bytes.size() - header;

@@ -29,6 +29,9 @@ namespace {
 // The reference implementation refuses larger headers; so do we (a corrupt length
 // should not make us allocate gigabytes).
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// Largest tensor size (in bytes, counting only non-zero dimensions) accepted; far beyond
+// any real file, small enough that no size or stride product overflows int64.
+constexpr uint64_t kMaxElementBytes = uint64_t{1} << 62;
 constexpr const char* kSupported = "BOOL, U8, I32, I64, F16, BF16, F32, F64";
 
 struct Entry {
@@ -147,11 +150,18 @@ Entry parse_entry(const std::string& name, const json::Value& v, const std::stri
   if (e.end < e.begin)
     fail(source, "tensor '" + name + "': data_offsets " + offsets_str(e) + " end before they begin");
 
-  // Bytes the shape needs, refusing products that overflow.
+  // Bytes the shape needs. The product of the non-zero sizes is bounded too, even when a
+  // zero size makes the tensor empty, since strides are products of sizes.
   uint64_t bytes = static_cast<uint64_t>(dtype_size(e.dtype));
+  uint64_t nonzero = bytes;
   for (int64_t d : e.shape) {
-    if (d != 0 && bytes > UINT64_MAX / static_cast<uint64_t>(d))
+    if (d == 0) {
+      bytes = 0;
+      continue;
+    }
+    if (nonzero > kMaxElementBytes / static_cast<uint64_t>(d))
       fail(source, "tensor '" + name + "' of shape " + shape_str(e.shape) + " is too large");
+    nonzero *= static_cast<uint64_t>(d);
     bytes *= static_cast<uint64_t>(d);
   }
   if (e.end - e.begin != bytes)
