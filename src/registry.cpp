@@ -50,20 +50,28 @@ struct Registry {
     }
   }
 
+  // Folders are compared by their canonical path, so one folder spelled two ways (relative
+  // and absolute, a trailing "/.") is scanned once instead of reporting its plugins as
+  // duplicates of themselves.
   static std::vector<std::string> search_dirs() {
     std::vector<std::string> dirs;
+    auto add = [&dirs](const std::string& dir) {
+      char* real = realpath(dir.c_str(), nullptr);
+      std::string canonical = real ? real : dir;
+      std::free(real);
+      if (std::find(dirs.begin(), dirs.end(), canonical) == dirs.end()) dirs.push_back(canonical);
+    };
     Dl_info self{};
     if (dladdr(reinterpret_cast<void*>(&silica_cpu_plugin_init), &self) && self.dli_fname) {
       std::string path = self.dli_fname;
       auto slash = path.rfind('/');
-      dirs.push_back(slash == std::string::npos ? "." : path.substr(0, slash));
+      add(slash == std::string::npos ? "." : path.substr(0, slash));
     }
     if (const char* env = std::getenv("SILICA_PLUGIN_PATH")) {
       std::stringstream ss(env);
       std::string dir;
       while (std::getline(ss, dir, ':'))
-        if (!dir.empty() && std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
-          dirs.push_back(dir);
+        if (!dir.empty()) add(dir);
     }
     return dirs;
   }

@@ -178,6 +178,19 @@ TEST(Plugins, BrokenPluginsAreReportedWithReasons) {
   for (const PluginInfo& p : plugins()) EXPECT_NE(p.name, "broken");
 }
 
+TEST(Plugins, AFolderNamedTwiceIsScannedOnce) {
+  // main() put the plugin folder into SILICA_PLUGIN_PATH twice ("DIR:DIR/.").
+  int badabi = 0;
+  for (const PluginFailure& f : plugin_failures()) {
+    EXPECT_FALSE(Contains(f.reason, "already loaded")) << f.path;
+    badabi += Contains(f.path, "libsilica-badabi.so") ? 1 : 0;
+  }
+  EXPECT_EQ(badabi, 1);
+  std::vector<PluginInfo> loaded = plugins();
+  EXPECT_EQ(
+      std::count_if(loaded.begin(), loaded.end(), [](const PluginInfo& p) { return p.name == "sample"; }), 1);
+}
+
 // ---- Memory ----
 
 TEST(Plugins, TensorsMoveToTheDeviceAndBack) {
@@ -333,7 +346,9 @@ TEST(Plugins, ConformanceRowsPassOnTheSampleDevice) {
 }
 
 int main(int argc, char** argv) {
-  setenv("SILICA_PLUGIN_PATH", SILICA_SAMPLE_PLUGIN_DIR, 1);
+  // The same folder twice, spelled two ways: it must still be scanned once.
+  std::string path = std::string(SILICA_SAMPLE_PLUGIN_DIR) + ":" + SILICA_SAMPLE_PLUGIN_DIR + "/.";
+  setenv("SILICA_PLUGIN_PATH", path.c_str(), 1);
   unsetenv("SILICA_DEVICE");
   unsetenv("SILICA_CPU_FALLBACK");
   testing::InitGoogleTest(&argc, argv);
