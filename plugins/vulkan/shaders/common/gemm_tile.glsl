@@ -11,6 +11,7 @@
 #ifndef SILICA_GEMM_TILE_GLSL
 #define SILICA_GEMM_TILE_GLSL
 
+#extension GL_EXT_control_flow_attributes : require
 #define GEMM_BM 64
 #define GEMM_BN 64
 #define GEMM_BK 16
@@ -29,7 +30,7 @@ void gemm_tile(int m0, int n0, int M, int N, int k_begin, int k_end) {
     for (int j = 0; j < 4; ++j) acc[i][j] = 0.0;
 
   for (int k0 = k_begin; k0 < k_end; k0 += GEMM_BK) {
-    for (int r = 0; r < 4; ++r) {
+    [[unroll]] for (int r = 0; r < 4; ++r) {
       const int idx = t + 256 * r;
       int mm, kk;
       if (A_K_FAST) {
@@ -53,12 +54,12 @@ void gemm_tile(int m0, int n0, int M, int N, int k_begin, int k_end) {
       gemm_bs[kk][nn] = (n < N && kb < k_end) ? gemm_b(kb, n) : 0.0;
     }
     barrier();
-    for (int kk = 0; kk < GEMM_BK; ++kk) {
+    [[unroll]] for (int kk = 0; kk < GEMM_BK; ++kk) {
       float av[4], bv[4];
-      for (int i = 0; i < 4; ++i) av[i] = gemm_as[kk][ty + 16 * i];
-      for (int j = 0; j < 4; ++j) bv[j] = gemm_bs[kk][tx + 16 * j];
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
+      [[unroll]] for (int i = 0; i < 4; ++i) av[i] = gemm_as[kk][ty + 16 * i];
+      [[unroll]] for (int j = 0; j < 4; ++j) bv[j] = gemm_bs[kk][tx + 16 * j];
+      [[unroll]] for (int i = 0; i < 4; ++i)
+        [[unroll]] for (int j = 0; j < 4; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
     barrier();
   }
