@@ -202,7 +202,8 @@ int train(const Args& args) {
       std::vector<double> stats;
       {
         NoGradGuard no_grad;
-        stats = stack({loss.detach().to(DType::f64), sum(eq(argmax(logits, 1), y)).to(DType::f64)}).to_vector<double>();
+        // f32 on the device (GPUs may lack f64: Vulkan does); to_vector widens on the host.
+        stats = stack({loss.detach().to(DType::f32), sum(eq(argmax(logits, 1), y)).to(DType::f32)}).to_vector<double>();
       }
       state.loss_sum += stats[0] * static_cast<double>(b);
       state.correct += static_cast<int64_t>(stats[1]);
@@ -276,7 +277,7 @@ Evaluation evaluate(nn::Module& model, std::shared_ptr<const data::Dataset> data
     Tensor y = batch->labels.to(device);
     Tensor logits = model(x);
     std::vector<double> stats =
-        stack({cross_entropy(logits, y).to(DType::f64), sum(eq(argmax(logits, 1), y)).to(DType::f64)})
+        stack({cross_entropy(logits, y).to(DType::f32), sum(eq(argmax(logits, 1), y)).to(DType::f32)})
             .to_vector<double>();
     loss_sum += stats[0] * static_cast<double>(x.size(0));
     correct += static_cast<int64_t>(stats[1]);
