@@ -1,0 +1,164 @@
+// Behaviour of the Vulkan plugin beyond op results (the conformance suite checks those):
+// errors (out of memory, bad indices reported at the next synchronization), batching across
+// many submissions, large transfers through the staging ring, memory reuse, and use from
+// two threads. Every test skips when no Vulkan device is present.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+#include <vector>
+
+#include "silica/silica.h"
+
+using namespace silica;
+
+namespace {
+
+bool has_vulkan() {
+  for (const Device& d : devices())
+    if (d.plugin() == "vulkan") return true;
+  return false;
+}
+
+#define REQUIRE_VULKAN()                                                                    \
+  do {                                                                                      \
+    if (!has_vulkan()) GTEST_SKIP() << "no Vulkan device (apt-get install mesa-vulkan-drivers)"; \
+  } while (0)
+
+TensorOptions on_vulkan(DType dtype = DType::f32) { return TensorOptions(dtype).with_device(Device("vulkan")); }
+
+std::vector<double> iota(int64_t n, double scale) {
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = static_cast<double>(i % 1000) * scale;
+  return v;
+}
+
+TEST(Vulkan, LavapipeIsNeverTheDefaultDevice) {
+  REQUIRE_VULKAN();
+  Device d("vulkan");
+  EXPECT_FALSE(d.name().empty());
+  if (d.kind() == DeviceKind::cpu) {
+    EXPECT_NE(devices().front().plugin(), "vulkan");
+  }
+}
+
+TEST(Vulkan, OutOfMemoryNamesRequestedInUseAndTotal) {
+  REQUIRE_VULKAN();
+  Device d("vulkan");
+  const int64_t too_many = static_cast<int64_t>(d.memory_bytes() / 4 + (int64_t{1} << 28));
+  try {
+    Tensor t = empty({too_many}, on_vulkan());
+    FAIL() << "allocating " << too_many << " floats should fail";
+  } catch (const OutOfMemoryError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("requested"), std::string::npos) << m;
+    EXPECT_NE(m.find("in use"), std::string::npos) << m;
+    EXPECT_NE(m.find("total"), std::string::npos) << m;
+  }
+  // The device still works afterwards.
+  EXPECT_EQ((ones({4}, on_vulkan()) * 2.0).to_vector<float>(), std::vector<float>(4, 2.0f));
+}
+
+TEST(Vulkan, BadIndexIsReportedAtTheNextSynchronization) {
+  REQUIRE_VULKAN();
+  Tensor x = from_vector(iota(7 * 3, 1.0), {7, 3}).to(Device("vulkan"));
+  Tensor index = from_vector(std::vector<int64_t>{1, 12, 2}).to(Device("vulkan"));
+  try {
+    index_select(x, 0, index).to_vector<float>();
+    FAIL() << "index 12 of 7 rows should fail";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("index 12 is out of range for axis 0 of size 7"), std::string::npos) << m;
+    EXPECT_NE(m.find("index_select"), std::string::npos) << m;
+  }
+  // The report is cleared: good indices work again.
+  Tensor good = from_vector(std::vector<int64_t>{6, 0}).to(Device("vulkan"));
+  EXPECT_EQ(index_select(x, 0, good).to_vector<float>(), (std::vector<float>{18, 19, 20, 0, 1, 2}));
+}
+
+TEST(Vulkan, BadClassTargetIsReported) {
+  REQUIRE_VULKAN();
+  Tensor logits = zeros({2, 10}, on_vulkan());
+  Tensor target = from_vector(std::vector<int64_t>{3, 12}).to(Device("vulkan"));
+  try {
+    cross_entropy(logits, target).to_vector<float>();
+    FAIL() << "target 12 of 10 classes should fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("target 12 is out of range for 10 classes"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Vulkan, LongChainsSpanManySubmissions) {
+  REQUIRE_VULKAN();
+  // More dispatches than one batch holds, each depending on the last, with temporaries
+  // freed and their memory reused along the way.
+  Tensor x = zeros({1000}, on_vulkan());
+  for (int i = 0; i < 1500; ++i) x = (x + 2.0) - 1.0;
+  for (float v : x.to_vector<float>()) ASSERT_EQ(v, 1500.0f);
+}
+
+TEST(Vulkan, LargeTransfersPassThroughTheStagingRing) {
+  REQUIRE_VULKAN();
+  const int64_t n = 11 * (int64_t{1} << 20);  // 44 MB of f32: several staging chunks
+  std::vector<double> values = iota(n, 0.5);
+  Tensor x = from_vector(values).to(Device("vulkan"));
+  std::vector<float> back = (x * 2.0).to_vector<float>();
+  ASSERT_EQ(back.size(), values.size());
+  for (size_t i = 0; i < back.size(); i += 4099) ASSERT_EQ(back[i], static_cast<float>(values[i] * 2.0)) << i;
+  EXPECT_EQ(back.back(), static_cast<float>(values.back() * 2.0));
+}
+
+TEST(Vulkan, UploadsWhileWorkIsInFlightKeepTheirOrder) {
+  REQUIRE_VULKAN();
+  // Overwrite a tensor from the host right after enqueueing work that reads it: the work
+  // must see the old values, later work the new ones.
+  Tensor x = full({4096}, 1.0, on_vulkan());
+  Tensor before = x * 3.0;
+  x.copy_(full({4096}, 5.0));
+  Tensor after = x * 3.0;
+  EXPECT_EQ(before.to_vector<float>(), std::vector<float>(4096, 3.0f));
+  EXPECT_EQ(after.to_vector<float>(), std::vector<float>(4096, 15.0f));
+}
+
+TEST(Vulkan, TwoThreadsShareTheDevice) {
+  REQUIRE_VULKAN();
+  // As a DataLoader does: one thread moves batches to the device while another computes.
+  std::vector<Tensor> moved(64);
+  std::thread loader([&] {
+    for (size_t i = 0; i < moved.size(); ++i) moved[i] = full({256, 64}, static_cast<double>(i)).to(Device("vulkan"));
+  });
+  Tensor acc = zeros({256, 64}, on_vulkan());
+  for (int i = 0; i < 200; ++i) acc = acc + 1.0;
+  loader.join();
+  for (size_t i = 0; i < moved.size(); ++i) acc = acc + moved[i];
+  const float expected = 200.0f + static_cast<float>(moved.size() * (moved.size() - 1) / 2);
+  for (float v : acc.to_vector<float>()) ASSERT_EQ(v, expected);
+}
+
+TEST(Vulkan, NarrowDtypesDoNotRaceOnSharedWords) {
+  REQUIRE_VULKAN();
+  // Neighbouring u8 / f16 elements share 32-bit words; each is written by its own invocation.
+  Tensor x = arange(0.0, 4099.0, 1.0, on_vulkan());
+  std::vector<int64_t> bytes = (x.to(DType::u8) + from_vector(std::vector<int32_t>{1}).to(Device("vulkan")).to(DType::u8))
+                                   .to(DType::i64)
+                                   .to_vector<int64_t>();
+  for (int64_t i = 0; i < 4099; ++i) ASSERT_EQ(bytes[static_cast<size_t>(i)], (i + 1) % 256) << i;
+  std::vector<float> halves = (x.to(DType::f16) * 2.0).to_vector<float>();
+  for (int64_t i = 0; i < 2048; ++i) ASSERT_EQ(halves[static_cast<size_t>(i)], static_cast<float>(2 * i)) << i;
+}
+
+TEST(Vulkan, MatmulMatchesTheCpuOnTiledSizes) {
+  REQUIRE_VULKAN();
+  // Sizes around the 64 x 64 tile and 16-deep k slices, transposed operands included.
+  for (int64_t m : {1, 63, 64, 65, 130}) {
+    for (int64_t k : {1, 15, 17, 64}) {
+      manual_seed(static_cast<uint64_t>(m * 100 + k));
+      Tensor a = randn({m, k}), b = randn({70, k});
+      Tensor want = matmul(a, b.mT());
+      Tensor got = matmul(a.to(Device("vulkan")), b.to(Device("vulkan")).mT()).to(Device());
+      EXPECT_LT(max(abs(got - want)).item(), 1e-4 * std::sqrt(static_cast<double>(k))) << m << "x" << k;
+    }
+  }
+}
+
+}  // namespace
