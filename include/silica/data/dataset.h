@@ -44,8 +44,8 @@ class Dataset {
 /// Batches are gathered with one memcpy per row, which makes this the fast path.
 class TensorDataset : public Dataset {
  public:
-  /// inputs (N, ...) of any dtype, labels (N) of an integer dtype. Both are copied to the
-  /// CPU once; the labels become i64.
+  /// inputs (N, ...) of any dtype, labels (N) of u8, i32 or i64. Both are brought to the CPU
+  /// once (contiguous CPU inputs are shared, not copied); the labels become i64.
   TensorDataset(const Tensor& inputs, const Tensor& labels);
 
   int64_t size() const override { return size_; }
