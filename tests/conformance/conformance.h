@@ -74,6 +74,9 @@ struct Summary {
   int passed = 0;
   int failed = 0;
   std::vector<std::string> failures;  // one line each: case, dtype, what differed
+  /// Rows whose case makes a tensor of a dtype the device cannot hold (f64 on a GPU
+  /// without float64): not run, so neither passed nor failed.
+  int skipped = 0;
 };
 
 /// Runs every case on `device` for each dtype the device holds; gradient checks run

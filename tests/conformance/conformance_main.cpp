@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
     silica::Device d(device);
     std::printf("conformance on %s (%s)\n", d.str().c_str(), d.name().c_str());
     auto summary = silica::conformance::run(d, options);
-    std::printf("%d passed, %d failed\n", summary.passed, summary.failed);
+    std::printf("%d passed, %d failed", summary.passed, summary.failed);
+    if (summary.skipped) std::printf(", %d skipped (dtypes the device cannot hold)", summary.skipped);
+    std::printf("\n");
     return summary.failed == 0 && summary.passed > 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "silica-conformance: %s\n", e.what());
