@@ -96,7 +96,7 @@ void main() {
       if (t != 0u) continue;
     }
     if (kArg) y_storei(ybase + o, acc.k);
-    else if (OP == OP_MEAN) y_storef(ybase + o, count > 0 ? acc.v / float(count) : SILICA_NAN);
+    else if (OP == OP_MEAN) y_storef(ybase + o, count > 0 ? div_precise(acc.v, float(count)) : SILICA_NAN);
     else y_storef(ybase + o, acc.v);
   }
 }

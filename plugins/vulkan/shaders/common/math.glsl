@@ -68,6 +68,14 @@ float tanh_precise(float x) {
   return x < 0.0 ? -r : r;
 }
 
+// a / b correctly rounded on drivers whose division is approximate (Vulkan allows 2.5 ulp):
+// one correction step with the exact residual a - q b from fma.
+float div_precise(float a, float b) {
+  float q = a / b;
+  if (isinf(q) || isnan(q) || q == 0.0) return q;
+  return q + fma(-q, b, a) / b;
+}
+
 float sigmoid_precise(float x) { return 1.0 / (1.0 + exp(-x)); }
 
 #endif
