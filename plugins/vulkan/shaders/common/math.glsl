@@ -70,10 +70,13 @@ float tanh_precise(float x) {
 
 // a / b correctly rounded on drivers whose division is approximate (Vulkan allows 2.5 ulp):
 // one correction step with the exact residual a - q b from fma.
+// `precise` keeps the compiler from folding a - (a / b) * b to 0.
 float div_precise(float a, float b) {
-  float q = a / b;
+  precise float q = a / b;
   if (isinf(q) || isnan(q) || q == 0.0) return q;
-  return q + fma(-q, b, a) / b;
+  precise float r = fma(-q, b, a);
+  precise float c = q + r / b;
+  return c;
 }
 
 float sigmoid_precise(float x) { return 1.0 / (1.0 + exp(-x)); }
