@@ -77,7 +77,8 @@ int count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// Odd-looking but exact values: no two products or sums round the same way by accident.
+// Deterministic values of both signs, mostly not representable in binary, so that sums and
+// products exercise rounding (and f32 vs f64 differ).
 std::vector<double> values(size_t n, double scale) {
   std::vector<double> v(n);
   for (size_t i = 0; i < n; ++i)
