@@ -161,4 +161,28 @@ TEST(Vulkan, MatmulMatchesTheCpuOnTiledSizes) {
   }
 }
 
+TEST(Vulkan, HalfMatmulMatchesTheCpu) {
+  REQUIRE_VULKAN();
+  // Big enough for the tensor-core path where the device has one (NVIDIA), with edges that
+  // do not fill its 128 x 128 tiles, transposed operands and a batch.
+  struct Shape3 {
+    int64_t batch, m, k, n;
+    bool ta, tb;
+  };
+  for (const Shape3& s : {Shape3{1, 256, 256, 256, false, false}, Shape3{1, 300, 130, 200, true, false},
+                          Shape3{1, 130, 258, 129, false, true}, Shape3{3, 129, 96, 200, true, true}}) {
+    manual_seed(static_cast<uint64_t>(s.m * 7 + s.n));
+    Tensor a = randn(s.ta ? Shape{s.batch, s.k, s.m} : Shape{s.batch, s.m, s.k}).to(DType::f16);
+    Tensor b = randn(s.tb ? Shape{s.batch, s.n, s.k} : Shape{s.batch, s.k, s.n}).to(DType::f16);
+    auto product = [&](const Tensor& x, const Tensor& w) {
+      return matmul(s.ta ? x.mT() : x, s.tb ? w.mT() : w).to(DType::f32);
+    };
+    Tensor want = product(a, b);
+    Tensor got = product(a.to(Device("vulkan")), b.to(Device("vulkan"))).to(Device());
+    // Both round an f32 sum once to f16: one f16 ulp apart at most, plus summation order.
+    Tensor err = max(abs(got - want) / (abs(want) + 1.0));
+    EXPECT_LT(err.item(), 2e-3) << s.m << "x" << s.k << "x" << s.n;
+  }
+}
+
 }  // namespace

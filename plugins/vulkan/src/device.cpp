@@ -70,7 +70,17 @@ SilicaStatus Device::create() {
   if (pd.features.portability_subset) extensions.push_back("VK_KHR_portability_subset");
   VkPhysicalDeviceFeatures features{};
   features.shaderInt64 = pd.features.shader_int64 ? VK_TRUE : VK_FALSE;
+  // The tensor-core GEMM needs its extension, cooperative matrices and f16 arithmetic.
+  VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  if (pd.features.coopmat_nv) {
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    f16.shaderFloat16 = VK_TRUE;
+    coop.cooperativeMatrix = VK_TRUE;
+    f16.pNext = &coop;
+  }
   VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  if (pd.features.coopmat_nv) info.pNext = &f16;
   info.queueCreateInfoCount = 1;
   info.pQueueCreateInfos = &queue;
   info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());

@@ -85,6 +85,55 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
   return ext;
 }
 
+// Whether the NV cooperative-matrix GEMM can run: the shader was built, the device does
+// 16x16x16 f16 x f16 + f32 on subgroups of 32, and it has shaderFloat16.
+bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd) {
+#ifdef SILICA_VULKAN_COOPMAT_NV
+  if (std::getenv("SILICA_VULKAN_NO_COOPMAT")) return false;
+  auto props = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  if (!props) {
+    if (std::getenv("SILICA_VULKAN_VERBOSE")) std::fprintf(stderr, "silica vulkan: NV coopmat: no properties entry point\n");
+    return false;
+  }
+  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &subgroup;
+  vkGetPhysicalDeviceProperties2(pd, &p2);
+  const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
+  if (subgroup.subgroupSize != 32) {
+    if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: subgroup size %u\n", subgroup.subgroupSize);
+    return false;
+  }
+  VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  f16.pNext = &coop;
+  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  f2.pNext = &f16;
+  vkGetPhysicalDeviceFeatures2(pd, &f2);
+  if (!f16.shaderFloat16 || !coop.cooperativeMatrix) {
+    if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: shaderFloat16 %d, cooperativeMatrix %d\n",
+                              f16.shaderFloat16, coop.cooperativeMatrix);
+    return false;
+  }
+  uint32_t n = 0;
+  if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkCooperativeMatrixPropertiesNV> list(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (props(pd, &n, list.data()) != VK_SUCCESS) return false;
+  for (const auto& c : list)
+    if (c.MSize == 16 && c.NSize == 16 && c.KSize == 16 && c.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+        c.BType == VK_COMPONENT_TYPE_FLOAT16_NV && c.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+        c.DType == VK_COMPONENT_TYPE_FLOAT32_NV && c.scope == VK_SCOPE_SUBGROUP_NV)
+      return true;
+  if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: no 16x16x16 f16/f32 subgroup shape among %u\n", n);
+  return false;
+#else
+  (void)instance;
+  (void)pd;
+  return false;
+#endif
+}
+
 }  // namespace
 
 Instance* Instance::create(std::string* why) {
@@ -190,6 +239,7 @@ void Instance::enumerate() {
     if (has_atomic_float) f2.pNext = &atomic_float;
     vkGetPhysicalDeviceFeatures2(h, &f2);
     pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
+    pd.features.coopmat_nv = has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) && coopmat_nv_usable(instance_, h);
     pd.features.float_atomic_add = has_atomic_float && atomic_float.shaderBufferFloat32AtomicAdd == VK_TRUE;
 
     SilicaDeviceInfo& info = pd.info;
@@ -213,6 +263,10 @@ void Instance::enumerate() {
     }
     info.unified_memory = (info.kind == SILICA_DEVICE_INTEGRATED_GPU || info.kind == SILICA_DEVICE_CPU) && host_visible;
     info.dtype_mask = device_dtype_mask(pd.features);
+    if (std::getenv("SILICA_VULKAN_VERBOSE"))
+      std::fprintf(stderr, "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d\n",
+                   info.name, pd.features.shader_int64, pd.features.push_descriptor, pd.features.float_atomic_add,
+                   pd.features.coopmat_nv);
     devices_.push_back(pd);
   }
   std::stable_sort(devices_.begin(), devices_.end(), [](const PhysicalDevice& a, const PhysicalDevice& b) {

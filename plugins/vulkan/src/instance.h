@@ -18,6 +18,9 @@ struct DeviceFeatures {
   bool push_descriptor = false;    // VK_KHR_push_descriptor: no descriptor sets to allocate
   bool portability_subset = false; // VK_KHR_portability_subset (MoltenVK): must be enabled
   bool float_atomic_add = false;   // VK_EXT_shader_atomic_float: shaderBufferFloat32AtomicAdd
+  /// VK_NV_cooperative_matrix with 16x16x16 f16 x f16 -> f32 on subgroups of 32, shaderFloat16,
+  /// and the shader built into this plugin (matmul_coopmat_nv): f16 matmul on tensor cores.
+  bool coopmat_nv = false;
 };
 
 /// One physical device as Silica sees it.

@@ -1,0 +1,180 @@
+// MATMUL on tensor cores through VK_NV_cooperative_matrix (NVIDIA only: exempt from the
+// portable-path rules and from the MSL test): f16 a and b, f32 accumulation, any output
+// dtype. Same parameters and grid as matmul.comp, with 128 x 128 output tiles.
+//
+// A workgroup of 8 subgroups (32 invocations each) computes one 128 x 128 tile of y; each
+// subgroup a 64 x 32 block as 4 x 2 accumulators of 16 x 16. Per 32-deep slice of k, the
+// workgroup stages a's 128 x 32 and b's 32 x 128 blocks in shared memory in their global
+// layout (row-major, or transposed: then loaded column-major), 16 bytes per load where
+// the host found the operands aligned (VEC), element by element otherwise.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_control_flow_attributes : require
+layout(local_size_x = 256) in;
+layout(constant_id = 4) const bool A_K_FAST = true;  // a row-major (else transposed)
+layout(constant_id = 5) const bool B_N_FAST = true;  // b row-major (else transposed)
+#include "params.glsl"
+#define T_NAME y
+#define T_BINDING 1
+#define T_SPEC 1
+#include "tensor.glsl"
+#define T_NAME a
+#define T_BINDING 2
+#define T_SPEC 2
+#define T_READONLY
+#include "tensor.glsl"
+#define T_NAME b
+#define T_BINDING 3
+#define T_SPEC 3
+#define T_READONLY
+#include "tensor.glsl"
+
+// Whole 16-byte chunks of a and b can be loaded as uvec4 (the host checked alignment).
+layout(constant_id = 6) const bool VEC = false;
+layout(std430, set = 0, binding = 2) readonly buffer a_vec_block { uvec4 a_v[]; };
+layout(std430, set = 0, binding = 3) readonly buffer b_vec_block { uvec4 b_v[]; };
+
+#define BM 128
+#define BN 128
+#define BK 32
+// Shared blocks hold 8 halves per uvec4. A row of a row-major block is BK halves plus one
+// chunk of padding (keeps chunks 16-byte aligned and spreads rows over the banks).
+#define ROW_CHUNKS_K (BK / 8 + 1)    // a row-major / b transposed: rows of k
+#define ROW_CHUNKS_MN (BM / 8 + 1)   // a transposed / b row-major: rows of m or n
+shared uvec4 sh_a[BM * ROW_CHUNKS_K];  // BM * 5 >= BK * 17 chunks
+shared uvec4 sh_b[BN * ROW_CHUNKS_K];
+shared float sh_out[8][256];  // per subgroup: one 16 x 16 accumulator on its way out
+
+const int A_STRIDE = A_K_FAST ? ROW_CHUNKS_K : ROW_CHUNKS_MN;  // in chunks
+const int B_STRIDE = B_N_FAST ? ROW_CHUNKS_MN : ROW_CHUNKS_K;
+
+// One 16-byte chunk (8 halves along the contiguous dim) of an f16 tensor: element (r, c)
+// of the block at base + (row0 + r) * row_stride + col0 + c, zero outside
+// [0, row_end) x [0, col_end). Also returns the chunk's slot in the shared block.
+#define FETCH(T, dst_stride, cols, base, row_stride, row0, row_end, col0, col_end)           \
+  {                                                                                        \
+    const int r = w / ((cols) / 8), c = (w - r * ((cols) / 8)) * 8;                       \
+    const int gr = row0 + r, gc = col0 + c;                                                \
+    slot = r * (dst_stride) + c / 8;                                                       \
+    uvec4 v = uvec4(0u);                                                                   \
+    if (gr < row_end) {                                                                    \
+      const int e = base + gr * row_stride + gc;                                           \
+      if (VEC) {                                                                           \
+        if (gc < col_end) v = T##_v[e >> 3];                                               \
+      } else {                                                                             \
+        float h[8];                                                                        \
+        for (int q = 0; q < 8; ++q) h[q] = gc + q < col_end ? T##_loadf(e + q) : 0.0;      \
+        v = uvec4(float_to_half(h[0]) | (float_to_half(h[1]) << 16),                       \
+                  float_to_half(h[2]) | (float_to_half(h[3]) << 16),                       \
+                  float_to_half(h[4]) | (float_to_half(h[5]) << 16),                       \
+                  float_to_half(h[6]) | (float_to_half(h[7]) << 16));                      \
+      }                                                                                    \
+    }                                                                                      \
+    return v;                                                                              \
+  }
+
+int g_M, g_N, g_K, g_sam, g_sak, g_sbk, g_sbn, g_m0, g_n0, g_a_base, g_b_base;
+
+// Chunk w (0..511) of a's / b's block for the k slice starting at k0.
+uvec4 fetch_a(int w, int k0, out int slot) {
+  if (A_K_FAST) FETCH(a, A_STRIDE, BK, g_a_base, g_sam, g_m0, g_M, k0, g_K)
+  else FETCH(a, A_STRIDE, BM, g_a_base, g_sak, k0, g_K, g_m0, g_M)
+}
+uvec4 fetch_b(int w, int k0, out int slot) {
+  if (B_N_FAST) FETCH(b, B_STRIDE, BN, g_b_base, g_sbk, k0, g_K, g_n0, g_N)
+  else FETCH(b, B_STRIDE, BK, g_b_base, g_sbn, g_n0, g_N, k0, g_K)
+}
+
+void main() {
+  const int M = P(0), N = P(1), K = P(2), batches = P(3), nd = P(4);
+  g_M = M, g_N = N, g_K = K;
+  g_sam = P(24), g_sak = P(25), g_sbk = P(27), g_sbn = P(28);
+  const int m0 = int(gl_WorkGroupID.y) * BM, n0 = int(gl_WorkGroupID.x) * BN;
+  g_m0 = m0, g_n0 = n0;
+  const uint warp = gl_SubgroupID;
+  const int wm = int(warp / 4u) * 64, wn = int(warp % 4u) * 32;  // this subgroup's block
+  const int t = int(gl_LocalInvocationID.x);
+  for (int batch = int(gl_WorkGroupID.z); batch < batches; batch += int(gl_NumWorkGroups.z)) {
+    int a_base = P(23), b_base = P(26), rest = batch;
+    for (int d = nd - 1; d >= 0; --d) {
+      const int s = P(5 + d), c = rest % s;
+      rest /= s;
+      a_base += c * P(11 + d);
+      b_base += c * P(17 + d);
+    }
+    g_a_base = a_base, g_b_base = b_base;
+    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[4][2];
+    [[unroll]] for (int i = 0; i < 4; ++i)
+      [[unroll]] for (int j = 0; j < 2; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+
+    // Each invocation moves 2 chunks of a and 2 of b per k slice; the next slice's chunks
+    // are fetched into registers before this slice's products, hiding their latency.
+    uvec4 ra[2], rb[2];
+    int sa[2], sb[2];
+    [[unroll]] for (int q = 0; q < 2; ++q) {
+      ra[q] = fetch_a(t + 256 * q, 0, sa[q]);
+      rb[q] = fetch_b(t + 256 * q, 0, sb[q]);
+    }
+    for (int k0 = 0; k0 < K; k0 += BK) {
+      [[unroll]] for (int q = 0; q < 2; ++q) {
+        sh_a[sa[q]] = ra[q];
+        sh_b[sb[q]] = rb[q];
+      }
+      barrier();
+      if (k0 + BK < K) {
+        [[unroll]] for (int q = 0; q < 2; ++q) {
+          ra[q] = fetch_a(t + 256 * q, k0 + BK, sa[q]);
+          rb[q] = fetch_b(t + 256 * q, k0 + BK, sb[q]);
+        }
+      }
+      [[unroll]] for (int kk = 0; kk < BK; kk += 16) {
+        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[4], fb[2];
+        // Offsets and strides count uvec4 chunks of 8 halves.
+        [[unroll]] for (int i = 0; i < 4; ++i) {
+          const int r = wm + 16 * i;
+          if (A_K_FAST) coopMatLoadNV(fa[i], sh_a, uint(r * A_STRIDE + kk / 8), uint(A_STRIDE), false);
+          else coopMatLoadNV(fa[i], sh_a, uint(kk * A_STRIDE + r / 8), uint(A_STRIDE), true);
+        }
+        [[unroll]] for (int j = 0; j < 2; ++j) {
+          const int c = wn + 16 * j;
+          if (B_N_FAST) coopMatLoadNV(fb[j], sh_b, uint(kk * B_STRIDE + c / 8), uint(B_STRIDE), false);
+          else coopMatLoadNV(fb[j], sh_b, uint(c * B_STRIDE + kk / 8), uint(B_STRIDE), true);
+        }
+        [[unroll]] for (int i = 0; i < 4; ++i)
+          [[unroll]] for (int j = 0; j < 2; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+      }
+      barrier();
+    }
+
+    // Each accumulator goes through shared memory; lane l writes 8 neighbouring outputs.
+    const int y_base = P(29) + batch * M * N;
+    const uint lane = gl_SubgroupInvocationID;
+    [[unroll]] for (int i = 0; i < 4; ++i) {
+      [[unroll]] for (int j = 0; j < 2; ++j) {
+        coopMatStoreNV(acc[i][j], sh_out[warp], 0u, 16u, false);
+        subgroupMemoryBarrierShared();
+        subgroupBarrier();
+        const int r = int(lane / 2u), c0 = int(lane % 2u) * 8;
+        const int m = m0 + wm + 16 * i + r, n = n0 + wn + 16 * j + c0;
+        if (m < M) {
+          const int e = y_base + m * N + n;
+          const bool pairs = y_dt == DT_F16 && (e & 1) == 0;
+          for (int c = 0; c < 8; c += 2) {
+            const float v0 = sh_out[warp][r * 16 + c0 + c], v1 = sh_out[warp][r * 16 + c0 + c + 1];
+            if (pairs && n + c + 1 < N) {
+              y_w[(e + c) >> 1] = float_to_half(v0) | (float_to_half(v1) << 16);
+            } else {
+              if (n + c < N) y_storef(e + c, v0);
+              if (n + c + 1 < N) y_storef(e + c + 1, v1);
+            }
+          }
+        }
+        subgroupBarrier();
+      }
+    }
+  }
+}
