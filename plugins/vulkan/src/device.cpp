@@ -1,6 +1,7 @@
 #include "device.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "kernels.h"
@@ -18,6 +19,18 @@ constexpr uint32_t kMaxSets = 1024;               // descriptor sets per frame (
 constexpr size_t kMaxTracked = 96;                // tracked ranges before a barrier anyway
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+double seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Waits for one fence, counting the time in `waited`.
+VkResult wait_fence(VkDevice device, VkFence fence, double& waited) {
+  const double t0 = seconds();
+  VkResult r = vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
+  waited += seconds() - t0;
+  return r;
+}
 
 bool overlaps(const std::vector<BufferUse>& list, const BufferUse& u) {
   for (const BufferUse& r : list)
@@ -173,7 +186,7 @@ SilicaStatus Device::begin() {
   Frame& f = frame();
   if (f.recording) return SILICA_OK;
   if (f.submitted) {
-    SILICA_VK_TRY(check(vkWaitForFences(device_, 1, &f.fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"));
+    SILICA_VK_TRY(check(wait_fence(device_, f.fence, stats_.wait_s), "vkWaitForFences"));
     f.submitted = false;
   }
   SILICA_VK_TRY(check(vkResetFences(device_, 1, &f.fence), "vkResetFences"));
@@ -207,6 +220,7 @@ SilicaStatus Device::submit() {
   f.recording = false;
   SILICA_VK_TRY(check(vkQueueSubmit(queue_, 1, &si, f.fence), "vkQueueSubmit"));
   f.submitted = true;
+  ++stats_.submits;
   current_ = (current_ + 1) % kFrames;
   return SILICA_OK;
 }
@@ -214,7 +228,7 @@ SilicaStatus Device::submit() {
 SilicaStatus Device::wait_all() {
   for (Frame& f : frames_) {
     if (!f.submitted) continue;
-    SILICA_VK_TRY(check(vkWaitForFences(device_, 1, &f.fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"));
+    SILICA_VK_TRY(check(wait_fence(device_, f.fence, stats_.wait_s), "vkWaitForFences"));
     f.submitted = false;
   }
   return SILICA_OK;
@@ -261,6 +275,7 @@ void Device::barrier(VkCommandBuffer cmd) {
                      VK_ACCESS_TRANSFER_WRITE_BIT;
   const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   vkCmdPipelineBarrier(cmd, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  ++stats_.barriers;
 }
 
 void Device::order(const BufferUse* uses, int n) {
@@ -297,11 +312,13 @@ SilicaStatus Device::record_copy(VkBuffer src, uint64_t src_offset, VkBuffer dst
   VkBufferCopy region{src_offset, dst_offset, bytes};
   vkCmdCopyBuffer(frame().cmd, src, dst, 1, &region);
   ++frame().commands;
+  ++stats_.copies;
   return SILICA_OK;
 }
 
 SilicaStatus Device::upload(Buffer* dst, uint64_t offset, const void* src, uint64_t bytes) {
   if (bytes == 0) return SILICA_OK;
+  stats_.upload_bytes += bytes;
   // Host-mapped memory with nothing in flight: write it directly (the next submission
   // makes host writes visible to the device).
   if (dst->mapped && idle()) {
@@ -330,6 +347,7 @@ SilicaStatus Device::upload(Buffer* dst, uint64_t offset, const void* src, uint6
 
 SilicaStatus Device::download(void* dst, const Buffer* src, uint64_t offset, uint64_t bytes) {
   SILICA_VK_TRY(synchronize());
+  stats_.download_bytes += bytes;
   if (bytes == 0) return SILICA_OK;
   if (src->mapped) {
     std::memcpy(dst, src->mapped + offset, bytes);
@@ -428,12 +446,14 @@ SilicaStatus Device::dispatch(const DispatchInfo& d) {
   }
   vkCmdDispatch(f.cmd, d.groups[0], d.groups[1], d.groups[2]);
   ++f.commands;
+  ++stats_.dispatches;
   return SILICA_OK;
 }
 
 SilicaStatus Device::flush() { return submit(); }
 
 SilicaStatus Device::synchronize() {
+  ++stats_.syncs;
   SILICA_VK_TRY(submit());
   SILICA_VK_TRY(wait_all());
   return take_report();

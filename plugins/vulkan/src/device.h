@@ -67,6 +67,14 @@ struct KernelReport {
   int32_t axis, size;
 };
 
+/// Counters for SILICA_VULKAN_PROFILE=1 (printed at exit by plugin.cpp).
+struct DeviceStats {
+  uint64_t dispatches = 0, copies = 0, barriers = 0, submits = 0, syncs = 0;
+  uint64_t upload_bytes = 0, download_bytes = 0;
+  double wait_s = 0;    // host time blocked on fences
+  double record_s = 0;  // host time inside run(): building and recording dispatches
+};
+
 class Device {
  public:
   Device(Instance* instance, PhysicalDevice* physical, int index);
@@ -97,6 +105,7 @@ class Device {
   SilicaStatus synchronize();
   /// A validation-layer message recorded since the last call, as an error.
   SilicaStatus validation_error();
+  DeviceStats& stats() { return stats_; }
 
  private:
   struct Frame {
@@ -147,6 +156,7 @@ class Device {
   // Ranges written / read since the last barrier of the current frame.
   std::vector<BufferUse> written_, read_;
   bool barrier_needed_ = true;
+  DeviceStats stats_;
 };
 
 }  // namespace silica::vk

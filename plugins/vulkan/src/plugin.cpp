@@ -5,8 +5,11 @@
 // Environment:
 //   SILICA_VULKAN_VALIDATION=1  enable the Khronos validation layer; any message fails the op
 //   (the layer enabled through VK_INSTANCE_LAYERS is noticed and treated the same way)
-//   SILICA_VULKAN_VERBOSE=1     print validation messages as they arrive
+//   SILICA_VULKAN_VERBOSE=1     print validation messages and device features as they arrive
+//   SILICA_VULKAN_PROFILE=1     print each device's dispatch / barrier / wait counts at exit
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -110,10 +113,35 @@ int32_t supports(void* context, int32_t device, int32_t op, int32_t dtype) {
   return op_supported(d->physical().features, op, dtype) ? 1 : 0;
 }
 
+double seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 SilicaStatus run(void* context, int32_t device, int32_t op, const SilicaTensorDesc* in, int32_t num_in,
                  const SilicaTensorDesc* out, int32_t num_out, const SilicaAttrs* attrs) {
-  return with_device(context, device,
-                     [&](Device& d) { return run_op(d, op, in, num_in, out, num_out, attrs); });
+  return with_device(context, device, [&](Device& d) {
+    const double t0 = seconds();
+    SilicaStatus st = run_op(d, op, in, num_in, out, num_out, attrs);
+    d.stats().record_s += seconds() - t0;
+    return st;
+  });
+}
+
+// SILICA_VULKAN_PROFILE=1: what each device did, at exit.
+void print_profile() {
+  if (!g_plugin) return;
+  for (auto& d : g_plugin->devices) {
+    const DeviceStats& s = d->stats();
+    if (s.dispatches + s.copies == 0) continue;
+    std::fprintf(stderr,
+                 "silica vulkan profile, %s: %llu dispatches, %llu copies, %llu barriers, %llu submits, %llu syncs; "
+                 "%.1f MB up, %.1f MB down; %.3f s recording ops, %.3f s waiting for the device\n",
+                 d->label().c_str(), static_cast<unsigned long long>(s.dispatches),
+                 static_cast<unsigned long long>(s.copies), static_cast<unsigned long long>(s.barriers),
+                 static_cast<unsigned long long>(s.submits), static_cast<unsigned long long>(s.syncs),
+                 static_cast<double>(s.upload_bytes) / 1e6, static_cast<double>(s.download_bytes) / 1e6, s.record_s,
+                 s.wait_s);
+  }
 }
 
 const char* last_error(void*) { return last_error_text(); }
@@ -151,6 +179,7 @@ extern "C" __attribute__((visibility("default"))) int silica_plugin_init(uint32_
     auto& physical = instance->devices();
     for (size_t i = 0; i < physical.size(); ++i)
       g_plugin->devices.push_back(std::make_unique<Device>(instance, &physical[i], static_cast<int>(i)));
+    if (std::getenv("SILICA_VULKAN_PROFILE")) std::atexit(print_profile);
   });
   if (!g_plugin) {
     std::snprintf(out->error, sizeof out->error, "%s", why.c_str());
