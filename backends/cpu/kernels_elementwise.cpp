@@ -115,8 +115,15 @@ SilicaStatus unary_grad(const SilicaTensorDesc* in, const SilicaTensorDesc* out,
   visit_float_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
     using C = compute_t<T>;
-    map_elements<T, T, T>(out[0], [&](T x, T dy) { return T(C(dy) * unary_derivative<OP, C>(C(x), p)); }, in[0],
-                          in[1]);
+    if constexpr (OP == SILICA_OP_RELU) {
+      // A select, not dy * (x > 0): without -ffast-math the product cannot be if-converted,
+      // so the loop stays scalar and branches on random signs (mispredicting half the time).
+      // It also gives 0 rather than NaN for an infinite dy where x <= 0, as PyTorch does.
+      map_elements<T, T, T>(out[0], [](T x, T dy) { return C(x) > C(0) ? dy : T(C(0)); }, in[0], in[1]);
+    } else {
+      map_elements<T, T, T>(out[0], [&](T x, T dy) { return T(C(dy) * unary_derivative<OP, C>(C(x), p)); }, in[0],
+                            in[1]);
+    }
   });
   return SILICA_OK;
 }

@@ -2,9 +2,15 @@
 // average, and their gradients. Inputs are contiguous; each (n, c) plane is independent,
 // so work is split over planes. Gradients accumulate a plane in compute_t<T> (float for
 // f16/bf16) before storing, since windows may overlap.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
+
+#if defined(__SSE4_1__)
+#include <smmintrin.h>
+#endif
 
 #include "kernel.h"
 
@@ -54,14 +60,116 @@ void each_plane(const Planes& p, int64_t per_output, F&& fn) {
 
 // ---- max pool ----
 
+// Whether tap value v replaces the best so far: the first of equal values wins, and NaN
+// beats any number (the first NaN wins, so it propagates). Written with bitwise ops so it
+// compiles to selects: on ReLU outputs the comparisons are random and branches mispredict.
+template <typename C>
+inline bool beats(C v, C best) {
+  return (v > best) | ((v != v) & (best == best));
+}
+
+// One plane without padding: every window lies inside the plane, so no tap needs a bounds
+// check. KH, KW > 0 fix the window at compile time (2x2 is the common case), 0 reads w.
+template <int KH, int KW, typename T>
+void max_pool_plane_inside(const Planes& p, const Window& w, const T* xp, T* yp, int64_t* ip) {
+  using C = compute_t<T>;
+  const int64_t kh = KH > 0 ? KH : w.kh, kw = KW > 0 ? KW : w.kw;
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    const int64_t h0 = oh * w.sh;
+    int64_t ow = 0;
+#if defined(__SSE4_1__)
+    if constexpr (std::is_same_v<T, float> && KH == 2 && KW == 2)
+      if (w.sh == 2 && w.sw == 2 && w.dh == 1 && w.dw == 1)
+        ow = max_pool_2x2_row_sse(p, xp, oh, yp + oh * p.OW, ip + oh * p.OW);
+#endif
+    for (; ow < p.OW; ++ow) {
+      const int64_t first = h0 * p.W + ow * w.sw;
+      C best = static_cast<C>(xp[first]);
+      int64_t best_i = first;
+      for (int64_t i = 0; i < kh; ++i)
+        for (int64_t j = 0; j < kw; ++j) {
+          const int64_t at = first + i * w.dh * p.W + j * w.dw;
+          const C v = static_cast<C>(xp[at]);
+          const bool take = beats(v, best);
+          best = take ? v : best;
+          best_i = take ? at : best_i;
+        }
+      yp[oh * p.OW + ow] = T(best);
+      ip[oh * p.OW + ow] = best_i;
+    }
+  }
+}
+
+#if defined(__SSE4_1__)
+// The 2x2, stride 2 window of every CNN, f32: four outputs of row oh at a time. Branch
+// free, as max over ReLU outputs compares random values; the same rule as beats(): taps in
+// order (0,0) (0,1) (1,0) (1,1), a later tap wins only when greater, or NaN over a number.
+// Returns how many outputs of the row it wrote (a multiple of 4).
+inline int64_t max_pool_2x2_row_sse(const Planes& p, const float* xp, int64_t oh, float* yr, int64_t* ir) {
+  const float* r0 = xp + 2 * oh * p.W;
+  const float* r1 = r0 + p.W;
+  int64_t ow = 0;
+  for (; ow + 4 <= p.OW && 2 * ow + 8 <= p.W; ow += 4) {
+    const __m128 a0 = _mm_loadu_ps(r0 + 2 * ow), a1 = _mm_loadu_ps(r0 + 2 * ow + 4);
+    const __m128 b0 = _mm_loadu_ps(r1 + 2 * ow), b1 = _mm_loadu_ps(r1 + 2 * ow + 4);
+    const __m128 taps[4] = {_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
+                            _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+    __m128 best = taps[0];
+    __m128i which = _mm_setzero_si128();
+    for (int t = 1; t < 4; ++t) {
+      const __m128 v = taps[t];
+      const __m128 nan_over_number = _mm_andnot_ps(_mm_cmpunord_ps(best, best), _mm_cmpunord_ps(v, v));
+      const __m128 take = _mm_or_ps(_mm_cmpgt_ps(v, best), nan_over_number);
+      best = _mm_blendv_ps(best, v, take);
+      which = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(which), _mm_castsi128_ps(_mm_set1_epi32(t)), take));
+    }
+    _mm_storeu_ps(yr + ow, best);
+    alignas(16) int32_t tap[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tap), which);
+    for (int k = 0; k < 4; ++k)
+      ir[ow + k] = (2 * oh + (tap[k] >> 1)) * p.W + 2 * (ow + k) + (tap[k] & 1);
+  }
+  return ow;
+}
+#endif
+
+// One plane, any window: taps in the padding do not compete.
+template <typename T>
+void max_pool_plane(const Planes& p, const Window& w, const T* xp, T* yp, int64_t* ip) {
+  using C = compute_t<T>;
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    for (int64_t ow = 0; ow < p.OW; ++ow) {
+      C best = -std::numeric_limits<C>::infinity();
+      int64_t best_i = -1;
+      for (int64_t i = 0; i < w.kh; ++i) {
+        const int64_t ih = oh * w.sh - w.ph + i * w.dh;
+        if (ih < 0 || ih >= p.H) continue;
+        for (int64_t j = 0; j < w.kw; ++j) {
+          const int64_t iw = ow * w.sw - w.pw + j * w.dw;
+          if (iw < 0 || iw >= p.W) continue;
+          const C v = static_cast<C>(xp[ih * p.W + iw]);
+          if (best_i < 0 || beats(v, best)) {
+            best = v;
+            best_i = ih * p.W + iw;
+          }
+        }
+      }
+      yp[oh * p.OW + ow] = T(best);
+      ip[oh * p.OW + ow] = best_i;
+    }
+  }
+}
+
 SilicaStatus max_pool_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTensorDesc* out, int32_t num_out,
                              const SilicaAttrs* attrs) {
   Planes p;
   Window w;
   if (num_out < 2 || !make_planes(in[0], out[0], p) || !read_window(attrs, true, w)) return bad_shapes("max_pool2d");
+  const bool inside = w.ph == 0 && w.pw == 0;  // then the output size keeps every window in the plane
   visit_float_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
-    using C = compute_t<T>;
     const T* x = data<const T>(in[0]);
     T* y = data<T>(out[0]);
     int64_t* idx = data<int64_t>(out[1]);
@@ -69,34 +177,16 @@ SilicaStatus max_pool_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTe
       const T* xp = x + plane * p.H * p.W;
       T* yp = y + plane * p.OH * p.OW;
       int64_t* ip = idx + plane * p.OH * p.OW;
-      for (int64_t oh = 0; oh < p.OH; ++oh) {
-        for (int64_t ow = 0; ow < p.OW; ++ow) {
-          // Padding is -inf: only taps inside the plane compete. NaN wins (it propagates).
-          C best = -std::numeric_limits<C>::infinity();
-          int64_t best_i = -1;
-          for (int64_t i = 0; i < w.kh; ++i) {
-            const int64_t ih = oh * w.sh - w.ph + i * w.dh;
-            if (ih < 0 || ih >= p.H) continue;
-            for (int64_t j = 0; j < w.kw; ++j) {
-              const int64_t iw = ow * w.sw - w.pw + j * w.dw;
-              if (iw < 0 || iw >= p.W) continue;
-              const C v = static_cast<C>(xp[ih * p.W + iw]);
-              if (best_i < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
-                best = v;
-                best_i = ih * p.W + iw;
-              }
-            }
-          }
-          yp[oh * p.OW + ow] = T(best);
-          ip[oh * p.OW + ow] = best_i;
-        }
-      }
+      if (inside && w.kh == 2 && w.kw == 2) max_pool_plane_inside<2, 2>(p, w, xp, yp, ip);
+      else if (inside) max_pool_plane_inside<0, 0>(p, w, xp, yp, ip);
+      else max_pool_plane(p, w, xp, yp, ip);
     });
   });
   return SILICA_OK;
 }
 
-// in dy (N,C,OH,OW), indices; out dx (N,C,H,W): dx[index] += dy.
+// in dy (N,C,OH,OW), indices; out dx (N,C,H,W): dx[index] += dy. Float and double
+// accumulate in dx itself; f16/bf16 in a float plane per task, stored once.
 SilicaStatus max_pool_grad_kernel(const SilicaTensorDesc* in, int32_t num_in, const SilicaTensorDesc* out, int32_t,
                                   const SilicaAttrs*) {
   Planes p;
@@ -107,15 +197,26 @@ SilicaStatus max_pool_grad_kernel(const SilicaTensorDesc* in, int32_t num_in, co
     const T* dy = data<const T>(in[0]);
     const int64_t* idx = data<const int64_t>(in[1]);
     T* dx = data<T>(out[0]);
-    const int64_t hw = p.H * p.W;
-    each_plane(p, 1, [&](int64_t plane) {
-      std::vector<C> acc(static_cast<size_t>(hw), C(0));
-      const T* g = dy + plane * p.OH * p.OW;
-      const int64_t* ip = idx + plane * p.OH * p.OW;
-      for (int64_t o = 0; o < p.OH * p.OW; ++o)
-        if (ip[o] >= 0 && ip[o] < hw) acc[ip[o]] += static_cast<C>(g[o]);
-      T* d = dx + plane * hw;
-      for (int64_t i = 0; i < hw; ++i) d[i] = T(acc[i]);
+    const int64_t hw = p.H * p.W, ohw = p.OH * p.OW;
+    parallel_for(p.count, plane_grain(p, 1), [&](int64_t b, int64_t e) {
+      std::vector<C> scratch;
+      for (int64_t plane = b; plane < e; ++plane) {
+        const T* g = dy + plane * ohw;
+        const int64_t* ip = idx + plane * ohw;
+        T* d = dx + plane * hw;
+        C* acc;
+        if constexpr (std::is_same_v<T, C>) {
+          acc = d;
+        } else {
+          scratch.resize(static_cast<size_t>(hw));
+          acc = scratch.data();
+        }
+        std::fill(acc, acc + hw, C(0));
+        for (int64_t o = 0; o < ohw; ++o)
+          if (ip[o] >= 0 && ip[o] < hw) acc[ip[o]] += static_cast<C>(g[o]);
+        if constexpr (!std::is_same_v<T, C>)
+          for (int64_t i = 0; i < hw; ++i) d[i] = T(acc[i]);
+      }
     });
   });
   return SILICA_OK;
