@@ -13,7 +13,6 @@ packages=(
   libstb-dev             # PNG/JPEG decoding (stb_image)
   pkg-config libcairo2-dev  # curves.png of silica train
   dataset-fashion-mnist  # the data `silica train` uses (/usr/share/datasets/fashion-mnist)
-  libcairo2-dev          # training curves (curves.png)
   # The Vulkan plugin: headers, loader and shader compiler to build it; Mesa's lavapipe (a
   # CPU Vulkan driver), validation layers, spirv-cross (the Metal translation test) and
   # vulkaninfo to test it on machines without a GPU.
