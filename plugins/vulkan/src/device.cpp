@@ -114,7 +114,7 @@ SilicaStatus Device::create() {
   param_align_ = std::max<uint64_t>(lim.minUniformBufferOffsetAlignment, 16);
   SILICA_VK_TRY(allocator_.init(device_, pd.memory, pd.info.memory_bytes, lim.minStorageBufferOffsetAlignment,
                                 pd.info.unified_memory != 0, label_));
-  SILICA_VK_TRY(pipelines_.init(device_, push_descriptors_ != nullptr));
+  SILICA_VK_TRY(pipelines_.init(device_, push_descriptors_ != nullptr, pipeline_cache_path(pd.properties)));
 
   for (Frame& f : frames_) {
     VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -456,6 +456,7 @@ SilicaStatus Device::synchronize() {
   ++stats_.syncs;
   SILICA_VK_TRY(submit());
   SILICA_VK_TRY(wait_all());
+  pipelines_.save();  // after new pipelines only; the host waits here anyway
   return take_report();
 }
 

@@ -1,14 +1,50 @@
 #include "pipelines.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <vector>
 
 #include "shader_table.h"
 #include "status.h"
 
 namespace silica::vk {
 
-SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors) {
+std::string pipeline_cache_path(const VkPhysicalDeviceProperties& p) {
+  std::string dir;
+  if (const char* d = std::getenv("SILICA_VULKAN_CACHE_DIR")) dir = d;
+  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/silica";
+  else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/silica";
+  if (dir.empty()) return "";
+  char name[160];
+  std::snprintf(name, sizeof name, "/vulkan-pipelines-%04x-%04x-%08x-", p.vendorID, p.deviceID, p.driverVersion);
+  std::string path = dir + name;
+  for (uint8_t b : p.pipelineCacheUUID) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    path += hex;
+  }
+  return path + ".bin";
+}
+
+namespace {
+
+// mkdir -p for the cache folder (errors are ignored: the cache is an optimization).
+void make_dirs(const std::string& file) {
+  for (size_t i = 1; i < file.size(); ++i)
+    if (file[i] == '/') mkdir(file.substr(0, i).c_str(), 0755);
+}
+
+}  // namespace
+
+SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors, std::string cache_file) {
   device_ = device;
+  cache_file_ = std::move(cache_file);
   VkDescriptorSetLayoutBinding bindings[8];
   for (uint32_t i = 0; i < 8; ++i) {
     bindings[i] = {};
@@ -26,8 +62,37 @@ SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors) {
   layout.setLayoutCount = 1;
   layout.pSetLayouts = &set_layout_;
   SILICA_VK_TRY(check(vkCreatePipelineLayout(device_, &layout, nullptr, &layout_), "vkCreatePipelineLayout"));
+  // Seed the cache with the last run's pipelines; drivers ignore data of another device or
+  // version (the header carries both), so a stale file costs nothing but a recompile.
+  std::vector<char> data;
+  if (!cache_file_.empty()) {
+    std::ifstream in(cache_file_, std::ios::binary);
+    if (in) data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   VkPipelineCacheCreateInfo cache{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+  cache.initialDataSize = data.size();
+  cache.pInitialData = data.empty() ? nullptr : data.data();
+  if (vkCreatePipelineCache(device_, &cache, nullptr, &cache_) == VK_SUCCESS) return SILICA_OK;
+  cache.initialDataSize = 0;  // unreadable data: start empty
+  cache.pInitialData = nullptr;
   return check(vkCreatePipelineCache(device_, &cache, nullptr, &cache_), "vkCreatePipelineCache");
+}
+
+void Pipelines::save() {
+  if (cache_file_.empty() || !cache_ || pipelines_.size() == saved_count_) return;
+  saved_count_ = pipelines_.size();
+  size_t size = 0;
+  if (vkGetPipelineCacheData(device_, cache_, &size, nullptr) != VK_SUCCESS || size == 0) return;
+  std::vector<char> data(size);
+  if (vkGetPipelineCacheData(device_, cache_, &size, data.data()) != VK_SUCCESS) return;
+  // Written aside and renamed, so a concurrent run never reads half a file.
+  make_dirs(cache_file_);
+  const std::string tmp = cache_file_ + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out.write(data.data(), static_cast<std::streamsize>(size))) return;
+  }
+  if (std::rename(tmp.c_str(), cache_file_.c_str()) != 0) std::remove(tmp.c_str());
 }
 
 void Pipelines::destroy() {
@@ -87,7 +152,9 @@ SilicaStatus Pipelines::get(const char* shader, const std::vector<int32_t>& spec
   info.stage.pName = "main";
   info.stage.pSpecializationInfo = spec.empty() ? nullptr : &si;
   info.layout = layout_;
+  const auto t0 = std::chrono::steady_clock::now();
   VkResult r = vkCreateComputePipelines(device_, cache_, 1, &info, nullptr, out);
+  create_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (r != VK_SUCCESS) return check(r, (std::string("vkCreateComputePipelines for ") + key).c_str());
   pipelines_[key] = *out;
   return SILICA_OK;

@@ -17,13 +17,20 @@ namespace silica::vk {
 
 class Pipelines {
  public:
-  SilicaStatus init(VkDevice device, bool push_descriptors);
+  /// `cache_file`: where compiled pipelines persist between runs ("" for none).
+  SilicaStatus init(VkDevice device, bool push_descriptors, std::string cache_file);
   void destroy();
+  /// Writes the driver's pipeline cache to the cache file when pipelines were created since
+  /// the last save (cheap otherwise); failures only mean the next run compiles again.
+  void save();
 
   /// The pipeline of `shader` with specialization constants 0..spec.size()-1 set to spec.
   SilicaStatus get(const char* shader, const std::vector<int32_t>& spec, VkPipeline* out);
 
   VkPipelineLayout layout() const { return layout_; }
+  /// Pipelines created so far and the host time their creation took (driver compiles).
+  size_t created() const { return pipelines_.size(); }
+  double create_seconds() const { return create_s_; }
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
 
  private:
@@ -35,6 +42,15 @@ class Pipelines {
   VkPipelineCache cache_ = VK_NULL_HANDLE;
   std::unordered_map<std::string, VkShaderModule> modules_;
   std::unordered_map<std::string, VkPipeline> pipelines_;
+  double create_s_ = 0;
+  std::string cache_file_;
+  size_t saved_count_ = 0;
 };
+
+/// The pipeline-cache file of a physical device: $SILICA_VULKAN_CACHE_DIR, else
+/// $XDG_CACHE_HOME/silica, else ~/.cache/silica; named by vendor, device, driver version and
+/// the driver's pipelineCacheUUID, so a driver update starts a fresh cache. "" when
+/// SILICA_VULKAN_CACHE_DIR is set to "" or no folder is known.
+std::string pipeline_cache_path(const VkPhysicalDeviceProperties& properties);
 
 }  // namespace silica::vk

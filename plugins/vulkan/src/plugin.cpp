@@ -135,12 +135,13 @@ void print_profile() {
     if (s.dispatches + s.copies == 0) continue;
     std::fprintf(stderr,
                  "silica vulkan profile, %s: %llu dispatches, %llu copies, %llu barriers, %llu submits, %llu syncs; "
-                 "%.1f MB up, %.1f MB down; %.3f s recording ops, %.3f s waiting for the device\n",
+                 "%.1f MB up, %.1f MB down; %.3f s recording ops (%.3f s of it creating %zu pipelines), "
+                 "%.3f s waiting for the device\n",
                  d->label().c_str(), static_cast<unsigned long long>(s.dispatches),
                  static_cast<unsigned long long>(s.copies), static_cast<unsigned long long>(s.barriers),
                  static_cast<unsigned long long>(s.submits), static_cast<unsigned long long>(s.syncs),
                  static_cast<double>(s.upload_bytes) / 1e6, static_cast<double>(s.download_bytes) / 1e6, s.record_s,
-                 s.wait_s);
+                 d->pipelines().create_seconds(), d->pipelines().created(), s.wait_s);
   }
 }
 
