@@ -65,6 +65,11 @@ void run_on(Backend* b, int device_index, const char* name, SilicaOp op,
 
 }  // namespace
 
+bool device_supports(SilicaOp op, DType dtype, const Device& device) {
+  Backend* b = device.backend();
+  return b->api.supports(b->api.context, device.index(), op, static_cast<int32_t>(dtype)) != 0;
+}
+
 void run_op(const char* name, SilicaOp op, const std::vector<Tensor>& inputs,
             const std::vector<Tensor>& outputs, const Attrs& attrs) {
   if (inputs.size() > 16 || outputs.size() > 8)

@@ -19,6 +19,10 @@ struct Attrs {
 
 SilicaTensorDesc describe(const Tensor& t);
 
+/// Whether `device` runs `op` for inputs of `dtype` itself (no CPU fallback): for ops the
+/// core can also compose from others (fused updates), to pick the path.
+bool device_supports(SilicaOp op, DType dtype, const Device& device);
+
 /// Runs `op` on the device of its tensors (all must share one). `name` is the
 /// user-facing function ("matmul") used in error messages. Honors
 /// SILICA_CPU_FALLBACK=1 when the device lacks the op.

@@ -115,6 +115,7 @@ extern "C" int silica_cpu_plugin_init(uint32_t core_abi_version, SilicaDeviceApi
     register_softmax_kernels();
     register_index_kernels();
     register_random_kernels();
+    register_optim_kernels();
   });
   out->abi_version = SILICA_ABI_VERSION;
   out->name = "cpu";

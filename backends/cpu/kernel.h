@@ -29,6 +29,7 @@ void register_pool_kernels();
 void register_softmax_kernels();
 void register_index_kernels();
 void register_random_kernels();
+void register_optim_kernels();
 
 /// Typed pointer to element 0 of a descriptor.
 template <typename T>

@@ -33,7 +33,7 @@ extern "C" {
 
 /* Major in the high 16 bits, minor in the low 16. A minor bump only appends. */
 #define SILICA_ABI_VERSION_MAJOR 1
-#define SILICA_ABI_VERSION_MINOR 0
+#define SILICA_ABI_VERSION_MINOR 1
 #define SILICA_ABI_VERSION ((SILICA_ABI_VERSION_MAJOR << 16) | SILICA_ABI_VERSION_MINOR)
 #define SILICA_ABI_MAJOR(v) ((uint32_t)(v) >> 16)
 
@@ -204,7 +204,18 @@ typedef enum SilicaOp {
   SILICA_OP_RAND_UNIFORM = 224, /* out y (float); floats[0] low, floats[1] high */
   SILICA_OP_RAND_NORMAL = 225,  /* out y (float); floats[0] mean, floats[1] std */
   SILICA_OP_RAND_INT = 226,     /* out y (i32/i64); ints[2] low, ints[3] high (exclusive) */
-  SILICA_OP_BERNOULLI = 227     /* in p (float, same shape); out y (dtype of p): 1 with probability p */
+  SILICA_OP_BERNOULLI = 227,    /* in p (float, same shape); out y (dtype of p): 1 with probability p */
+
+  /* Optimizer updates (ABI 1.1). The outputs are the caller's tensors, contiguous, of one
+     shape and dtype with the inputs, read and updated in place. A device without them makes
+     the core compose the update from elementwise ops. */
+  SILICA_OP_ADAM_UPDATE = 256   /* in g; out p, m (exp_avg), v (exp_avg_sq), and vmax (max_exp_avg_sq)
+                                   when ints[1] (amsgrad) is 1. floats[0] lr, [1] beta1, [2] beta2,
+                                   [3] eps; ints[0] step t >= 1. In the order the core composes it:
+                                   m = m*beta1 + g*(1-beta1); v = v*beta2 + (g*g)*(1-beta2);
+                                   amsgrad: vmax = maximum(vmax, v), used for v below;
+                                   p = p + (m / (sqrt(v) / sqrt(1-beta2^t) + eps)) * (-lr / (1-beta1^t)).
+                                   Weight decay is applied by the core before this op. */
 } SilicaOp;
 
 /* The table a plugin fills. Members marked (optional) may be NULL. */

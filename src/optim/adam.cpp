@@ -1,9 +1,11 @@
-// Adam and AdamW: the update rule written with in-place tensor methods.
+// Adam and AdamW: one fused SILICA_OP_ADAM_UPDATE per parameter where the device has it,
+// else the update rule written with in-place tensor methods.
 #include "silica/optim/adam.h"
 
 #include <cmath>
 #include <sstream>
 
+#include "dispatch.h"
 #include "silica/error.h"
 #include "silica/ops.h"
 
@@ -27,6 +29,24 @@ AdamOptions from_adamw(const AdamWOptions& w) {
   o.weight_decay = w.weight_decay;
   o.amsgrad = w.amsgrad;
   return o;
+}
+
+// One SILICA_OP_ADAM_UPDATE over p and its state instead of the dozen elementwise ops of
+// Adam::update (each a pass over the tensor plus an allocation), when the device has the
+// op and every tensor is contiguous (the state always is; a parameter may be a strided
+// view). The kernel computes the same operations in the same order. False: compose.
+bool fused_update(Tensor& p, const Tensor& g_in, std::vector<Tensor> state, double lr, const AdamOptions& o,
+                  int64_t step) {
+  if (!p.is_contiguous() || !detail::device_supports(SILICA_OP_ADAM_UPDATE, p.dtype(), p.device())) return false;
+  for (const Tensor& s : state)
+    if (!s.is_contiguous() || s.dtype() != p.dtype() || s.device() != p.device()) return false;
+  Tensor g = g_in.to(p.device()).to(p.dtype()).contiguous();
+  std::vector<Tensor> outs{p};
+  outs.insert(outs.end(), state.begin(), state.end());
+  detail::Attrs attrs;
+  attrs.f(lr).f(o.beta1).f(o.beta2).f(o.eps).i(step).i(o.amsgrad ? 1 : 0);
+  detail::run_op("Adam.step", SILICA_OP_ADAM_UPDATE, {g}, outs, attrs);
+  return true;
 }
 
 std::vector<ParamGroup> one_group(std::vector<Tensor> params) { return {ParamGroup{.params = std::move(params)}}; }
@@ -65,6 +85,9 @@ void Adam::update(Tensor& p, const Tensor& g_in, const ParamGroup& group, size_t
   }
   Tensor& m = state("exp_avg", index, p);
   Tensor& v = state("exp_avg_sq", index, p);
+  if (options_.amsgrad ? fused_update(p, g, {m, v, state("max_exp_avg_sq", index, p)}, lr, options_, step)
+                       : fused_update(p, g, {m, v}, lr, options_, step))
+    return;
   m.mul_(b1).add_(g, 1.0 - b1);
   v.mul_(b2).add_(g * g, 1.0 - b2);
 

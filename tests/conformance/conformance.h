@@ -63,6 +63,7 @@ void add_linalg_cases(std::vector<Case>& cases);   // matmul, conv2d, pooling
 void add_nn_cases(std::vector<Case>& cases);       // softmax, losses, norms, dropout, one_hot
 void add_index_cases(std::vector<Case>& cases);    // embedding, gather, scatter, cat, split, ...
 void add_view_cases(std::vector<Case>& cases);     // views, contiguous, creation, random
+void add_optim_cases(std::vector<Case>& cases);    // Adam/AdamW steps (fused SILICA_OP_ADAM_UPDATE or composed)
 
 struct Options {
   std::string filter;   // run cases whose name contains this

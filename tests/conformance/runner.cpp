@@ -18,6 +18,7 @@ const std::vector<Case>& all_cases() {
     add_nn_cases(c);
     add_index_cases(c);
     add_view_cases(c);
+    add_optim_cases(c);
     return c;
   }();
   return cases;
