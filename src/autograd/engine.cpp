@@ -81,7 +81,17 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       Tensor leaf_t(leaf);
       if (g.shape() != leaf->shape) g = sum_to(g, leaf->shape);
       if (g.dtype() != leaf->dtype) g = g.to(leaf->dtype);
-      leaf->grad = leaf->grad.defined() ? leaf->grad + g : g.contiguous().clone();
+      if (leaf->grad.defined()) {
+        leaf->grad = leaf->grad + g;
+      } else {
+        // The leaf keeps g itself when nothing else can see its memory (a fresh result no
+        // other node or caller holds); otherwise a private contiguous copy, since users
+        // modify .grad() in place (clip_grad_norm_). contiguous() of a strided g is fresh.
+        Tensor own = g.contiguous();
+        g = Tensor();  // so that the counts below see only other holders
+        const bool alone = own.impl_ptr().use_count() == 1 && own.impl()->storage.use_count() == 1;
+        leaf->grad = alone ? own : own.clone();
+      }
       continue;
     }
     if (node->freed)

@@ -101,10 +101,16 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     Tensor da, db;
     if (needs[0]) da = sum_to(matmul_raw(g, b.mT(), "matmul"), a.shape()).reshape(a_in.shape());
     if (needs[1]) {
-      if (b.dim() == 2 && a.dim() > 2 && a.is_contiguous()) {
-        // b was shared by every batch (a Linear layer): one GEMM over the folded batch.
+      // b stored transposed (x @ W.mT() in a Linear layer): compute db^T = g^T a and hand
+      // back its transpose, so db has b's layout and W's gradient arrives contiguous
+      // instead of being copied.
+      const bool b_transposed = b.dim() == 2 && b.strides()[0] == 1 && b.size(0) > 1 && b.size(1) > 1;
+      if (b.dim() == 2 && (a.dim() == 2 || (a.dim() > 2 && a.is_contiguous()))) {
+        // With batch dims, b was shared by every batch: one GEMM over the folded batch.
         int64_t rows = product(batch_of(a.shape())) * a.size(-2);
-        db = matmul_raw(a.reshape({rows, a.size(-1)}).mT(), g.reshape({rows, g.size(-1)}), "matmul");
+        Tensor a2 = a.dim() == 2 ? a : a.reshape({rows, a.size(-1)});
+        Tensor g2 = g.dim() == 2 ? g : g.reshape({rows, g.size(-1)});
+        db = b_transposed ? matmul_raw(g2.mT(), a2, "matmul").mT() : matmul_raw(a2.mT(), g2, "matmul");
       } else {
         db = sum_to(matmul_raw(a.mT(), g, "matmul"), b.shape());
       }
