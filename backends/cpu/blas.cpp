@@ -43,6 +43,9 @@ bool load_blas(std::string* error) {
   static std::string failure;
   std::call_once(once, [] {
     if (const char* core = core_type_for_this_cpu()) setenv("OPENBLAS_CORETYPE", core, /*overwrite=*/0);
+    // Every GEMM runs on its calling thread (gemm.h splits large ones over our pool): no
+    // OpenBLAS worker threads, which would spin between calls on the cores the pool uses.
+    setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
     void* lib = nullptr;
     for (const char* name : {"libopenblas.so.0", "libopenblas.so"})
       if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
@@ -59,6 +62,7 @@ bool load_blas(std::string* error) {
       failure = "the OpenBLAS library found lacks cblas_sgemm, cblas_dgemm or openblas_set_num_threads";
       return;
     }
+    g_blas.set_num_threads(1);
     ok = true;
   });
   if (!ok && error) *error = failure;

@@ -3,6 +3,8 @@
 // Rapids and falls back to its generic SSE3 ("Prescott") kernel, 4-5x slower. When
 // OPENBLAS_CORETYPE is unset, load_blas() sets it from the CPU's features (AVX-512 BF16 ->
 // Cooperlake, AVX-512 -> SkylakeX, AVX2+FMA -> Haswell) before loading the library.
+// OpenBLAS runs single-threaded (OPENBLAS_NUM_THREADS=1): the CPU backend's own pool
+// splits large products (gemm.h), so only one set of threads ever competes for the cores.
 #pragma once
 
 #include <cblas.h>

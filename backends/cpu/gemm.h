@@ -16,30 +16,32 @@ namespace silica::cpu {
 template <typename T>
 using gemm_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
-/// Below this many multiply-adds OpenBLAS runs a GEMM on one thread (its
-/// SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD), so callers parallelize over
-/// independent small GEMMs themselves instead.
+/// Below this many multiply-adds a GEMM runs on one thread: splitting it would cost more
+/// in fork/join than it saves. Callers with many such products parallelize over them.
 constexpr double kSmallGemmWork = 65536.0 * 4.0;
 
 /// Up to this many multiply-adds per GEMM, a batch of at least num_threads() GEMMs is
-/// faster as one GEMM per pool thread than as BLAS-threaded GEMMs one after another
-/// (one fork/join instead of one per GEMM).
+/// faster as one GEMM per pool thread than as split GEMMs one after another (one
+/// fork/join instead of one per GEMM).
 constexpr double kMediumGemmWork = 256.0 * 256.0 * 256.0;
 
-/// Gives OpenBLAS as many threads as our pool has, so the two never run more threads
-/// than cores. Called before each kernel that uses BLAS; it only talks to OpenBLAS
-/// when the pool's size changed (the first call, or after set_num_threads).
-void sync_blas_threads();
+namespace detail {
 
-/// While alive, OpenBLAS runs each GEMM on its calling thread: for parallel_for regions in
-/// which every pool thread runs GEMMs of its own (BLAS threads on top would oversubscribe).
-class BlasSingleThreaded {
- public:
-  BlasSingleThreaded();
-  ~BlasSingleThreaded();
-  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
-  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
-};
+template <typename C>
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const C* a, int64_t lda,
+               const C* b, int64_t ldb, C beta, C* c, int64_t ldc) {
+  if constexpr (std::is_same_v<C, float>) {
+    blas().sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+                 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+                 static_cast<blasint>(ldc));
+  } else {
+    blas().dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+                 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+                 static_cast<blasint>(ldc));
+  }
+}
+
+}  // namespace detail
 
 /// C (m x n, row-major, leading dimension ldc) = op(A) op(B) + beta C, with op(A) m x k and
 /// op(B) k x n. A is stored row-major with leading dimension lda, as k x m when trans_a
@@ -60,15 +62,28 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const C* 
   lda = std::max<int64_t>({lda, trans_a ? m : k, 1});
   ldb = std::max<int64_t>({ldb, trans_b ? k : n, 1});
   ldc = std::max<int64_t>({ldc, n, 1});
-  if constexpr (std::is_same_v<C, float>) {
-    blas().sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
-                1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
-                static_cast<blasint>(ldc));
-  } else {
-    blas().dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
-                1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
-                static_cast<blasint>(ldc));
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (work <= kSmallGemmWork || num_threads() <= 1) {
+    detail::blas_gemm<C>(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    return;
   }
+  // OpenBLAS runs single-threaded (blas.h): split C into column blocks (or row blocks when
+  // it has more rows than columns) of whole 16-wide kernel tiles, one per pool thread. A
+  // block re-packs only the operand all blocks share, the smaller one. Inside another
+  // parallel region parallel_for runs inline, so this stays one call there.
+  const bool split_cols = n >= m;
+  const int64_t len = split_cols ? n : m;
+  constexpr int64_t kTile = 16;
+  const int64_t tiles = (len + kTile - 1) / kTile;
+  const int64_t grain =
+      std::max<int64_t>(1, static_cast<int64_t>(kSmallGemmWork / (work / static_cast<double>(tiles))));
+  parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) {
+    const int64_t lo = t0 * kTile, cnt = std::min(len, t1 * kTile) - lo;
+    if (split_cols)  // columns lo.. of op(B) and C
+      detail::blas_gemm<C>(ta, tb, m, cnt, k, a, lda, trans_b ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc);
+    else  // rows lo.. of op(A) and C
+      detail::blas_gemm<C>(ta, tb, cnt, n, k, trans_a ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc);
+  });
 }
 
 /// True when every size fits BLAS's 32-bit integers.

@@ -135,7 +135,7 @@ struct Buffers {
 };
 
 // Runs fn(group, scratch) for every group of one chunk. Groups whose GEMMs are too small
-// for BLAS to thread (depthwise convs) run in parallel on our pool when allowed, each
+// for gemm to split (depthwise convs) run in parallel on our pool when allowed, each
 // task with its own scratch; else they run in order with `buf`.
 template <typename C, typename F>
 void for_groups(const Geom& g, int64_t nb, bool parallel, Buffers<C>& buf, F&& fn) {
@@ -152,9 +152,9 @@ void for_groups(const Geom& g, int64_t nb, bool parallel, Buffers<C>& buf, F&& f
 }
 
 // Runs chunk(n0, count, buf, parallel) over the batch. With at least one sample per pool
-// thread, each thread takes a slice of samples and runs its GEMMs on BLAS's single-thread
-// path (one fork/join per op); otherwise chunks run in order, with BLAS, im2col and the
-// groups threading each step (parallel = true). finish(buf) runs once per buffer set,
+// thread, each thread takes a slice of samples and runs its GEMMs on its own (one
+// fork/join per op; gemm inside a parallel region stays on its thread); otherwise chunks
+// run in order, with gemm, im2col and the groups threading each step (parallel = true). finish(buf) runs once per buffer set,
 // one at a time, after its chunks.
 template <typename C, typename Chunk, typename Finish>
 void over_batch(const Geom& g, Chunk&& chunk, Finish&& finish) {
@@ -162,7 +162,6 @@ void over_batch(const Geom& g, Chunk&& chunk, Finish&& finish) {
   const int64_t threads = num_threads();
   if (threads > 1 && g.N >= threads) {
     const int64_t per = std::min(nb, (g.N + threads - 1) / threads);
-    BlasSingleThreaded single;
     std::mutex mu;
     parallel_for(g.N, per, [&](int64_t b, int64_t e) {
       Buffers<C> buf;
@@ -309,7 +308,6 @@ SilicaStatus conv2d_kernel(const SilicaTensorDesc* in, int32_t num_in, const Sil
                            const SilicaAttrs* attrs) {
   Geom g;
   if (num_in < 2 || !make_geom(in[0], in[1], out[0], attrs, g)) return bad_geometry();
-  sync_blas_threads();
   visit_float_dtype(in[0].dtype, [&](auto tag) { conv_forward<decltype(tag)>(g, in, num_in, out[0]); });
   return SILICA_OK;
 }
@@ -319,7 +317,6 @@ SilicaStatus conv2d_grad_input_kernel(const SilicaTensorDesc* in, int32_t num_in
                                       int32_t, const SilicaAttrs* attrs) {
   Geom g;
   if (num_in < 2 || !make_geom(out[0], in[1], in[0], attrs, g)) return bad_geometry();
-  sync_blas_threads();
   visit_float_dtype(in[0].dtype, [&](auto tag) { conv_grad_input<decltype(tag)>(g, in[0], in[1], out[0]); });
   return SILICA_OK;
 }
@@ -329,7 +326,6 @@ SilicaStatus conv2d_grad_weight_kernel(const SilicaTensorDesc* in, int32_t num_i
                                        int32_t, const SilicaAttrs* attrs) {
   Geom g;
   if (num_in < 2 || !make_geom(in[1], out[0], in[0], attrs, g)) return bad_geometry();
-  sync_blas_threads();
   visit_float_dtype(in[0].dtype, [&](auto tag) { conv_grad_weight<decltype(tag)>(g, in[0], in[1], out[0]); });
   return SILICA_OK;
 }

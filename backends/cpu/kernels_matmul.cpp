@@ -2,27 +2,12 @@
 // y's batch dims (strides may be 0 there) and are row-major or transposed in their last
 // two dims; BLAS reads them in place through its trans flags and leading dimensions.
 // f16/bf16 are converted to float per matrix, multiplied with sgemm and converted back.
-#include <atomic>
 #include <cstring>
-#include <optional>
 #include <vector>
 
 #include "gemm.h"
 
 namespace silica::cpu {
-
-namespace {
-std::atomic<int> g_blas_threads{0};  // what OpenBLAS was last told (0: not yet)
-
-void set_blas_threads(int n) {
-  if (g_blas_threads.exchange(n) != n) blas().set_num_threads(n);
-}
-}  // namespace
-
-void sync_blas_threads() { set_blas_threads(num_threads()); }
-
-BlasSingleThreaded::BlasSingleThreaded() { set_blas_threads(1); }
-BlasSingleThreaded::~BlasSingleThreaded() { set_blas_threads(num_threads()); }
 
 namespace {
 
@@ -131,21 +116,18 @@ SilicaStatus matmul_typed(const SilicaTensorDesc& a, const SilicaTensorDesc& b, 
     }
   };
 
-  sync_blas_threads();
   const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   const int threads = num_threads();
   if (batches > 1 && (work <= kSmallGemmWork || (batches >= threads && work <= kMediumGemmWork))) {
-    // Small products (BLAS runs them on one thread anyway) or enough medium ones to
-    // keep every thread busy: one product per pool thread at a time.
+    // Small products (gemm runs them on one thread anyway) or enough medium ones to keep
+    // every thread busy: one product per pool thread at a time.
     int64_t grain = std::max<int64_t>(1, static_cast<int64_t>(kSmallGemmWork / 4 / std::max(work, 1.0)));
-    std::optional<BlasSingleThreaded> single;
-    if (work > kSmallGemmWork) single.emplace();
     parallel_for(batches, grain, [&](int64_t begin, int64_t end) {
       Scratch s;
       for (int64_t i = begin; i < end; ++i) one(i, s);
     });
   } else {
-    Scratch s;  // large products: BLAS threads each one itself
+    Scratch s;  // large products: gemm splits each one over the pool
     for (int64_t i = 0; i < batches; ++i) one(i, s);
   }
   return SILICA_OK;
