@@ -104,34 +104,44 @@ void max_pool_plane_inside(const Planes& p, const Window& w, const T* xp, T* yp,
 // The 2x2, stride 2 window of every CNN, f32: four outputs of row oh at a time. Branch
 // free, as max over ReLU outputs compares random values; the same rule as beats(): taps in
 // order (0,0) (0,1) (1,0) (1,1), a later tap wins only when greater, or NaN over a number.
-// Returns how many outputs of the row it wrote (a multiple of 4).
+// Writes the whole row when it has at least 4 outputs (the last group overlaps the one
+// before it) and returns how many it wrote: OW, or 0 for a narrower row.
 inline int64_t max_pool_2x2_row_sse(const Planes& p, const float* xp, int64_t oh, float* yr, int64_t* ir) {
+  if (p.OW < 4 || p.W > INT32_MAX / 4 || p.H > INT32_MAX / (4 * p.W)) return 0;
   const float* r0 = xp + 2 * oh * p.W;
   const float* r1 = r0 + p.W;
-  int64_t ow = 0;
-  for (; ow + 4 <= p.OW && 2 * ow + 8 <= p.W; ow += 4) {
+  const __m128i lane = _mm_setr_epi32(0, 2, 4, 6);
+  const __m128i row_index = _mm_set1_epi32(static_cast<int32_t>(2 * oh * p.W));
+  const __m128i width = _mm_set1_epi32(static_cast<int32_t>(p.W));
+  for (int64_t ow = 0;;) {
     const __m128 a0 = _mm_loadu_ps(r0 + 2 * ow), a1 = _mm_loadu_ps(r0 + 2 * ow + 4);
     const __m128 b0 = _mm_loadu_ps(r1 + 2 * ow), b1 = _mm_loadu_ps(r1 + 2 * ow + 4);
     const __m128 taps[4] = {_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
                             _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
                             _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
                             _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+    // Offsets of the taps from the window's corner: 0, 1, W, W + 1.
+    const __m128i offsets[4] = {_mm_setzero_si128(), _mm_set1_epi32(1), width,
+                                _mm_add_epi32(width, _mm_set1_epi32(1))};
     __m128 best = taps[0];
-    __m128i which = _mm_setzero_si128();
+    __m128i off = offsets[0];
     for (int t = 1; t < 4; ++t) {
       const __m128 v = taps[t];
       const __m128 nan_over_number = _mm_andnot_ps(_mm_cmpunord_ps(best, best), _mm_cmpunord_ps(v, v));
       const __m128 take = _mm_or_ps(_mm_cmpgt_ps(v, best), nan_over_number);
       best = _mm_blendv_ps(best, v, take);
-      which = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(which), _mm_castsi128_ps(_mm_set1_epi32(t)), take));
+      off = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(off), _mm_castsi128_ps(offsets[t]), take));
     }
     _mm_storeu_ps(yr + ow, best);
-    alignas(16) int32_t tap[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tap), which);
-    for (int k = 0; k < 4; ++k)
-      ir[ow + k] = (2 * oh + (tap[k] >> 1)) * p.W + 2 * (ow + k) + (tap[k] & 1);
+    // Flat index in the plane: 2*oh*W + 2*ow + offset, widened to i64.
+    const __m128i corner = _mm_add_epi32(row_index, _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(2 * ow)), lane));
+    const __m128i index = _mm_add_epi32(corner, off);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ir + ow), _mm_cvtepi32_epi64(index));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ir + ow + 2), _mm_cvtepi32_epi64(_mm_srli_si128(index, 8)));
+    if (ow + 4 >= p.OW) break;
+    ow = std::min(ow + 4, p.OW - 4);  // the last group may overlap: it rewrites equal values
   }
-  return ow;
+  return p.OW;
 }
 #endif
 
