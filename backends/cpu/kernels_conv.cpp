@@ -71,16 +71,44 @@ Span valid_span(int64_t out, int64_t in, int64_t stride, int64_t off) {
   return {lo, std::clamp(hi, lo, out)};
 }
 
+// True when a col row is the input plane shifted by a constant: stride 1, no dilation and
+// an output as wide as the input (a "same" convolution, 3x3 with padding 1).
+bool shifted_rows(const Geom& g) { return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.OW == g.W; }
+
+// One (sample, tap) row of col when shifted_rows(g): dst[i] = plane[i + (kh-ph)*W + (kw-pw)],
+// one copy for the whole plane, then 0 in the rows outside the plane and in the columns
+// that wrapped around into the neighbouring row (the padding).
+template <typename C>
+void im2col_shifted(const Geom& g, const C* plane, int64_t kh, int64_t kw, C* dst) {
+  const int64_t dy = kh - g.ph, dxs = kw - g.pw, shift = dy * g.W + dxs;
+  const int64_t oh0 = std::clamp<int64_t>(-dy, 0, g.OH), oh1 = std::clamp<int64_t>(g.H - dy, oh0, g.OH);
+  const int64_t lo = oh0 * g.W, hi = oh1 * g.W;                    // rows inside the plane
+  const int64_t c_lo = std::clamp<int64_t>(-shift, lo, hi);          // ... whose source lies
+  const int64_t c_hi = std::clamp<int64_t>(g.HW - shift, c_lo, hi);  // inside it too
+  std::fill(dst, dst + c_lo, C(0));
+  std::memcpy(dst + c_lo, plane + c_lo + shift, static_cast<size_t>(c_hi - c_lo) * sizeof(C));
+  std::fill(dst + c_hi, dst + g.P, C(0));
+  if (dxs == 0) return;
+  const int64_t z0 = dxs > 0 ? std::max<int64_t>(g.W - dxs, 0) : 0, z1 = dxs > 0 ? g.W : std::min(g.W, -dxs);
+  for (int64_t oh = oh0; oh < oh1; ++oh)
+    for (int64_t ow = z0; ow < z1; ++ow) dst[oh * g.W + ow] = C(0);
+}
+
 // Fills col (CKK x nb*P) for samples n0.. n0+nb-1 and group gi of x (N,C,H,W).
 template <typename C>
 void im2col(const Geom& g, const C* x, int64_t n0, int64_t nb, int64_t gi, C* col) {
   const int64_t cols = nb * g.P;
+  const bool shifted = shifted_rows(g);
   parallel_for(g.CKK * nb, std::max<int64_t>(1, 8192 / std::max<int64_t>(g.P, 1)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t row = r / nb, s = r % nb;
       const int64_t c = row / g.KK, kh = (row / g.KW) % g.KH, kw = row % g.KW;
       const C* plane = x + ((n0 + s) * g.C + gi * g.Cg + c) * g.HW;
       C* dst = col + row * cols + s * g.P;
+      if (shifted) {
+        im2col_shifted(g, plane, kh, kw, dst);
+        continue;
+      }
       const int64_t woff = kw * g.dw - g.pw;
       const Span ws = valid_span(g.OW, g.W, g.sw, woff);
       for (int64_t oh = 0; oh < g.OH; ++oh) {
@@ -120,7 +148,10 @@ void col2im_add(const Geom& g, const C* col, int64_t n0, int64_t nb, int64_t gi,
             if (ih < 0 || ih >= g.H) continue;
             C* d = plane + ih * g.W + woff;
             const C* srow = src + oh * g.OW;
-            for (int64_t ow = ws.lo; ow < ws.hi; ++ow) d[ow * g.sw] += srow[ow];
+            if (g.sw == 1)  // a contiguous run: vectorizes
+              for (int64_t ow = ws.lo; ow < ws.hi; ++ow) d[ow] += srow[ow];
+            else
+              for (int64_t ow = ws.lo; ow < ws.hi; ++ow) d[ow * g.sw] += srow[ow];
           }
         }
       }
