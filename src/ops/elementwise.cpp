@@ -21,7 +21,12 @@ Tensor unary(const char* name, SilicaOp op, const Tensor& x_in, Attrs attrs = At
   if (float_only(op) && !is_floating(x.dtype())) x = x.to(DType::f32);
   Tensor y = new_tensor(x.shape(), x.dtype(), x.device());
   run_op(name, op, {x}, {y}, attrs);
-  autograd::record(name, y, {x}, [x, op, attrs](const Tensor& g, const std::vector<bool>&) {
+  // relu'(x) = relu'(relu(x)) (both are 1 exactly where x > 0), so the node keeps the
+  // output rather than the input: the input (a conv or linear result) can then be freed
+  // right after the forward instead of living until the backward. Detached: a node must
+  // not own its own output.
+  Tensor saved = op == SILICA_OP_RELU ? y.detach() : x;
+  autograd::record(name, y, {x}, [x = saved, op, attrs](const Tensor& g, const std::vector<bool>&) {
     Attrs grad_attrs;
     grad_attrs.i(op);
     for (int i = 0; i < attrs.raw.num_ints; ++i) grad_attrs.i(attrs.raw.ints[i]);
