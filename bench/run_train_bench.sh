@@ -8,7 +8,14 @@ cd "$(dirname "$0")/.."
 threads=${1:-2}
 build=${2:-build}
 data=${3:-/usr/share/datasets/fashion-mnist}
-python=${PYTHON:-python3}
+python=""
+for p in ${PYTHON:-} python3 /usr/bin/python3; do  # the first python that has torch and numpy
+  if command -v "$p" >/dev/null && "$p" -c 'import torch, numpy' 2>/dev/null; then python=$p; break; fi
+done
+if [ -z "$python" ]; then
+  echo "run_train_bench: no python3 with torch and numpy (apt-get install python3-torch, or set PYTHON)" >&2
+  exit 1
+fi
 pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c "$(seq -s, 0 $((threads - 1)))"); fi
 
