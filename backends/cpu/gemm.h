@@ -68,15 +68,18 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const C* 
     return;
   }
   // OpenBLAS runs single-threaded (blas.h): split C into column blocks (or row blocks when
-  // it has more rows than columns) of whole 16-wide kernel tiles, one per pool thread. A
-  // block re-packs only the operand all blocks share, the smaller one. Inside another
-  // parallel region parallel_for runs inline, so this stays one call there.
+  // it has more rows than columns) of whole 16-wide kernel tiles. Every block re-packs the
+  // operand all blocks share, the smaller one. Inside another parallel region
+  // parallel_for runs inline, so this stays one call there.
   const bool split_cols = n >= m;
   const int64_t len = split_cols ? n : m;
   constexpr int64_t kTile = 16;
   const int64_t tiles = (len + kTile - 1) / kTile;
-  const int64_t grain =
-      std::max<int64_t>(1, static_cast<int64_t>(kSmallGemmWork / (work / static_cast<double>(tiles))));
+  // One block per thread (each block re-packs the shared operand and a narrower GEMM is
+  // less efficient), none below kSmallGemmWork.
+  const int64_t threads = num_threads();
+  const int64_t grain = std::max<int64_t>((tiles + threads - 1) / threads,
+                                          static_cast<int64_t>(kSmallGemmWork / (work / static_cast<double>(tiles))));
   parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) {
     const int64_t lo = t0 * kTile, cnt = std::min(len, t1 * kTile) - lo;
     if (split_cols)  // columns lo.. of op(B) and C

@@ -43,10 +43,15 @@ bool spin_until(Done&& done) {
   }
 }
 
-// Workers wait for a job (a generation number bump), run their chunk, and count down.
-// The generation is a sequence lock over the job's fields: odd while run() writes them,
-// even once published. A worker reads the fields between two equal even readings, so one
-// that skipped its part of a job (more threads than chunks) never mixes two jobs' fields.
+// A job is split into more chunks than threads, and every thread, the caller included,
+// claims chunks until none is left. The caller never waits for a worker that has not
+// started (on a busy machine a worker may not run for a while): it runs the unclaimed
+// chunks itself and waits only for chunks already being run.
+//
+// claim_ holds the job's id (high 32 bits), its chunk count (16 bits) and the next
+// unclaimed chunk (low 16 bits), so one compare-and-swap both checks that the job is the
+// one a thread read about and takes a chunk of it. A job lives until all its chunks are
+// done, so whoever claimed a chunk may use the job's function.
 class Pool {
  public:
   explicit Pool(int threads) { resize(threads); }
@@ -58,23 +63,25 @@ class Pool {
     stop();
     threads_ = std::max(1, threads);
     quit_ = false;
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { work(i); });
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { work(); });
   }
 
+  static constexpr int kMaxChunks = 0xffff;
+
+  // Runs job(c) for c in [0, chunks), chunks <= kMaxChunks.
   void run(int chunks, const std::function<void(int)>& job) {
     std::lock_guard<std::mutex> run_lock(run_mu_);  // one parallel region at a time
-    generation_.fetch_add(1, std::memory_order_relaxed);  // odd: fields being written
-    std::atomic_thread_fence(std::memory_order_release);
+    const uint64_t id = ++last_id_ & 0xffffffffu;
     job_.store(&job, std::memory_order_relaxed);
-    chunks_.store(chunks, std::memory_order_relaxed);
-    pending_.store(chunks - 1, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    claim_.store(id << 32 | static_cast<uint64_t>(chunks) << 16, std::memory_order_release);
     {
       std::lock_guard<std::mutex> g(mu_);  // sleepers check the generation under mu_
-      generation_.fetch_add(1, std::memory_order_release);  // even: published
+      generation_.store(id, std::memory_order_release);
     }
     cv_.notify_all();
-    job(0);
-    auto finished = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+    run_chunks(id);
+    auto finished = [&] { return done_.load(std::memory_order_acquire) == chunks; };
     if (!spin_until(finished)) {
       std::unique_lock<std::mutex> g(mu_);
       done_cv_.wait(g, finished);
@@ -82,7 +89,23 @@ class Pool {
   }
 
  private:
-  void work(int index) {
+  // Claims and runs chunks of job `id` while it has unclaimed ones.
+  void run_chunks(uint64_t id) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint64_t chunks = (c >> 16) & 0xffff, next = c & 0xffff;
+      if ((c >> 32) != id || next >= chunks) return;
+      if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      (*job_.load(std::memory_order_relaxed))(static_cast<int>(next));
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int>(chunks)) {
+        std::lock_guard<std::mutex> g(mu_);  // the caller may be about to sleep
+        done_cv_.notify_one();
+      }
+      c = claim_.load(std::memory_order_acquire);
+    }
+  }
+
+  void work() {
     uint64_t seen = 0;
     for (;;) {
       auto fresh = [&] { return quit_.load(std::memory_order_acquire) ||
@@ -92,22 +115,8 @@ class Pool {
         cv_.wait(g, fresh);
       }
       if (quit_.load(std::memory_order_acquire)) return;
-      const uint64_t gen = generation_.load(std::memory_order_acquire);
-      if (gen & 1) {  // run() is writing the fields
-        cpu_relax();
-        continue;
-      }
-      const std::function<void(int)>* job = job_.load(std::memory_order_relaxed);
-      const int chunks = chunks_.load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (generation_.load(std::memory_order_relaxed) != gen) continue;  // a newer job: read again
-      seen = gen;
-      if (index >= chunks) continue;
-      (*job)(index);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> g(mu_);  // the caller may be about to sleep
-        done_cv_.notify_one();
-      }
+      seen = generation_.load(std::memory_order_acquire);
+      run_chunks(seen);
     }
   }
 
@@ -125,10 +134,11 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex run_mu_, mu_;
   std::condition_variable cv_, done_cv_;
+  uint64_t last_id_ = 0;  // under run_mu_
   std::atomic<const std::function<void(int)>*> job_{nullptr};
-  std::atomic<int> chunks_{0};
-  std::atomic<int> pending_{0};
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> done_{0};
+  std::atomic<uint64_t> generation_{0};  // the id of the latest job
   std::atomic<bool> quit_{false};
 };
 
@@ -147,6 +157,8 @@ Pool& pool() {
 
 thread_local bool in_parallel_region = false;
 
+constexpr int kChunksPerThread = 4;
+
 }  // namespace
 
 int num_threads() { return pool().size(); }
@@ -155,7 +167,10 @@ void set_num_threads(int n) { pool().resize(n); }
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
-  int64_t chunks = std::min<int64_t>(pool().size(), (n + grain - 1) / grain);
+  // Up to kChunksPerThread chunks per thread, so a thread that is late (descheduled on a
+  // busy machine) leaves its share to the others instead of holding everyone up.
+  int64_t chunks = std::min<int64_t>({int64_t{kChunksPerThread} * pool().size(), (n + grain - 1) / grain,
+                                      int64_t{Pool::kMaxChunks}});
   if (chunks <= 1 || in_parallel_region) {  // nested regions run inline
     fn(0, n);
     return;

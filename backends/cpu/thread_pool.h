@@ -10,8 +10,9 @@ namespace silica::cpu {
 int num_threads();
 void set_num_threads(int n);
 
-/// Runs fn(begin, end) over [0, n) split into at most num_threads() chunks of at least
-/// `grain` items; runs inline when n <= grain. Blocks until all chunks are done.
+/// Runs fn(begin, end) over [0, n) split into chunks of at least `grain` items (up to 4
+/// per thread, taken by whichever thread is free); runs inline when n <= grain or inside
+/// another parallel_for. Blocks until all chunks are done.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace silica::cpu
