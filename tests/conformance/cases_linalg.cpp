@@ -102,6 +102,16 @@ void add_conv_cases(std::vector<Case>& cases) {
   cases.push_back({"conv2d/empty_batch", {in({0, 3, 5, 5}), in({4, 3, 3, 3}), in({4})}, conv({}, true), kFloat, false});
   cases.push_back({"conv2d/large", {in({4, 16, 20, 20}), in({32, 16, 3, 3}), in({32})}, conv(conv_opts(1, 1, 1, 1), true),
                    kF32, false});
+  // 3x3 stride-1 convolutions with >= 16 channels each side: the CPU runs f32 (forward and
+  // input gradient) by Winograd F(2x2, 3x3), the f64 reference by im2col. Odd output sizes
+  // leave partial tiles; rows of >= 4 tiles take the vector path.
+  cases.push_back({"conv2d/winograd_odd", {in({2, 16, 7, 9}), in({16, 16, 3, 3}), in({16})},
+                   conv(conv_opts(1, 1, 1, 1), true)});
+  cases.push_back({"conv2d/winograd_pad0", {in({3, 17, 8, 10}), in({16, 17, 3, 3})}, conv(conv_opts(1, 1, 0, 0), false)});
+  cases.push_back({"conv2d/winograd_pad2", {in({2, 16, 5, 6}), in({19, 16, 3, 3}), in({19})},
+                   conv(conv_opts(1, 1, 2, 2), true)});
+  cases.push_back({"conv2d/winograd_mixed_padding", {strided({2, 16, 6, 13}), in({16, 16, 3, 3})},
+                   conv(conv_opts(1, 1, 0, 1), false)});
 }
 
 Pool2dOptions pool_opts(int64_t kh, int64_t kw, int64_t sh = 0, int64_t sw = 0, int64_t ph = 0, int64_t pw = 0,
