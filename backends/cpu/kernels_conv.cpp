@@ -253,7 +253,7 @@ void zero(C* p, int64_t n) {
 // f32 3x3 stride-1 convolutions with enough channels go through Winograd F(2x2, 3x3)
 // (winograd.h): 2.25x fewer multiply-adds. f64 keeps im2col (the conformance reference),
 // and f16/bf16 too. The input gradient of such a convolution is one as well (of dy, with
-// the filters transposed and rotated, padding 2 - p).
+// the filters transposed and rotated, padding 2 - p); the weight gradient is F(3x3, 2x2).
 bool use_winograd(const Geom& g) {
   return g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.G == 1 && g.ph <= 2 &&
          g.pw <= 2 && winograd_worthwhile(g.C, g.O, g.OH, g.OW) && winograd_worthwhile(g.O, g.C, g.H, g.W);
@@ -345,6 +345,13 @@ template <typename T>
 void conv_grad_weight(const Geom& g, const SilicaTensorDesc& dy_d, const SilicaTensorDesc& x_d,
                       const SilicaTensorDesc& dw_d) {
   using C = gemm_t<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_winograd(g)) {
+      winograd_conv3x3_grad_weight({g.N, g.C, g.H, g.W, g.O, g.OH, g.OW, g.ph, g.pw, data<const float>(x_d),
+                                    data<const float>(dy_d), data<float>(dw_d)});
+      return;
+    }
+  }
   AsCompute<C, T> dy(data<const T>(dy_d), g.N * g.O * g.P), x(data<const T>(x_d), g.N * g.C * g.HW);
   OutCompute<C, T> dw(data<T>(dw_d), g.O * g.CKK);
   zero(dw.get(), g.O * g.CKK);

@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -149,6 +151,63 @@ void output_plane(const float* m, int64_t xi_stride, int64_t TH, int64_t TW, flo
   }
 }
 
+// D = A dy A^T for the TW tiles of tile row ty of the plane dy (OH x OW), the 2x2 blocks
+// at rows 2ty, 2ty+1 and columns 2tx, 2tx+1 (0 outside): element xi of tile tx goes to
+// d[xi * xi_stride + tx]. A = [1 0; 1 1; 1 -1; 0 -1]. `zero` holds OW zeros; t is scratch
+// for 4 * 2 TW floats.
+void grad_row(const float* dy, int64_t OH, int64_t OW, int64_t ty, int64_t TW, const float* zero, float* t, float* d,
+              int64_t xi_stride) {
+  const int64_t Q = 2 * TW;  // >= OW
+  const float* r0 = dy + 2 * ty * OW;
+  const float* r1 = 2 * ty + 1 < OH ? r0 + OW : zero;
+  float *s0 = t, *s1 = t + Q, *s2 = t + 2 * Q, *s3 = t + 3 * Q;
+  for (int64_t q = 0; q < OW; ++q) {  // A dy, one column at a time
+    s0[q] = r0[q];
+    s1[q] = r0[q] + r1[q];
+    s2[q] = r0[q] - r1[q];
+    s3[q] = -r1[q];
+  }
+  for (int64_t q = OW; q < Q; ++q) s0[q] = s1[q] = s2[q] = s3[q] = 0.0f;
+  for (int i = 0; i < 4; ++i) {  // (A dy) A^T: tile tx uses columns 2tx, 2tx+1
+    const float* si = t + i * Q;
+    float *d0 = d + (4 * i) * xi_stride, *d1 = d0 + xi_stride, *d2 = d1 + xi_stride, *d3 = d2 + xi_stride;
+    int64_t tx = 0;
+#if defined(__SSE2__)
+    for (; TW >= 4;) {  // as in input_row: four tiles at a time, the last group overlapping
+      const __m128 a0 = _mm_loadu_ps(si + 2 * tx), a1 = _mm_loadu_ps(si + 2 * tx + 4);
+      const __m128 e = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));  // columns 2tx
+      const __m128 o = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));  // 2tx + 1
+      _mm_storeu_ps(d0 + tx, e);
+      _mm_storeu_ps(d1 + tx, _mm_add_ps(e, o));
+      _mm_storeu_ps(d2 + tx, _mm_sub_ps(e, o));
+      _mm_storeu_ps(d3 + tx, _mm_sub_ps(_mm_setzero_ps(), o));
+      if (tx + 4 >= TW) break;
+      tx = std::min(tx + 4, TW - 4);
+    }
+    if (TW >= 4) continue;
+#endif
+    for (; tx < TW; ++tx) {
+      const float e = si[2 * tx], o = si[2 * tx + 1];
+      d0[tx] = e;
+      d1[tx] = e + o;
+      d2[tx] = e - o;
+      d3[tx] = -o;
+    }
+  }
+}
+
+// The input transform V = B^T x B of samples n0 .. n0+nb-1 (all channels, T tiles each).
+void input_chunk(const float* x_all, int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t TH, int64_t TW,
+                 int64_t n0, int64_t nb, const float* zero, float* t, float* v) {
+  const int64_t T = TH * TW, cols = nb * T;
+  for (int64_t s = 0; s < nb; ++s)
+    for (int64_t c = 0; c < C; ++c) {
+      const float* x = x_all + ((n0 + s) * C + c) * H * W;
+      for (int64_t ty = 0; ty < TH; ++ty)
+        input_row(x, H, W, ph, pw, ty, TW, zero, t, v + c * cols + s * T + ty * TW, C * cols);
+    }
+}
+
 // Samples n0 .. n0+nb-1: input transform, 16 GEMMs, output transform. `scratch` holds
 // W + max(4 (2 TW + 2), 4 T) floats.
 void run_chunk(const WinogradConv& p, int64_t TH, int64_t TW, const float* u, int64_t n0, int64_t nb, float* v,
@@ -157,12 +216,7 @@ void run_chunk(const WinogradConv& p, int64_t TH, int64_t TW, const float* u, in
   float* zero = scratch;
   float* t = scratch + p.W;
   std::fill(zero, zero + p.W, 0.0f);
-  for (int64_t s = 0; s < nb; ++s)
-    for (int64_t c = 0; c < p.C; ++c) {
-      const float* x = p.x + ((n0 + s) * p.C + c) * p.H * p.W;
-      for (int64_t ty = 0; ty < TH; ++ty)
-        input_row(x, p.H, p.W, p.ph, p.pw, ty, TW, zero, t, v + c * cols + s * T + ty * TW, p.C * cols);
-    }
+  input_chunk(p.x, p.C, p.H, p.W, p.ph, p.pw, TH, TW, n0, nb, zero, t, v);
   for (int xi = 0; xi < 16; ++xi)
     gemm<float>(false, false, p.O, cols, p.C, u + xi * p.O * p.C, p.C, v + xi * p.C * cols, cols, 0.0f,
                 m + xi * p.O * cols, cols);
@@ -195,6 +249,60 @@ void winograd_conv3x3(const WinogradConv& p) {
       run_chunk(p, TH, TW, u.get(), n0, std::min(nb, p.N - n0), v.get(), m.get(), scratch.get());
     }
   });
+}
+
+void winograd_conv3x3_grad_weight(const WinogradGradWeight& p) {
+  const int64_t TH = (p.OH + 1) / 2, TW = (p.OW + 1) / 2, T = TH * TW;
+  const int64_t OC = p.O * p.C;
+  std::vector<float> total(static_cast<size_t>(16 * OC), 0.0f);  // sum over tiles of D .* V, per xi
+  if (p.N > 0 && T > 0) {
+    const int64_t nb = std::clamp<int64_t>((kTargetColumns + T - 1) / T, 1, p.N);
+    const int64_t chunks = (p.N + nb - 1) / nb;
+    std::mutex mu;
+    parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+      const int64_t full_cols = nb * T, zeros = std::max(p.W, p.OW);
+      std::unique_ptr<float[]> v(new float[static_cast<size_t>(16 * p.C * full_cols)]);
+      std::unique_ptr<float[]> d(new float[static_cast<size_t>(16 * p.O * full_cols)]);
+      std::unique_ptr<float[]> scratch(new float[static_cast<size_t>(zeros + 4 * (2 * TW + 2))]);
+      std::vector<float> acc(static_cast<size_t>(16 * OC), 0.0f);
+      float* zero = scratch.get();
+      float* t = zero + zeros;
+      std::fill(zero, zero + zeros, 0.0f);
+      for (int64_t k = b; k < e; ++k) {
+        const int64_t n0 = k * nb, cnt = std::min(nb, p.N - n0), cols = cnt * T;
+        input_chunk(p.x, p.C, p.H, p.W, p.ph, p.pw, TH, TW, n0, cnt, zero, t, v.get());
+        for (int64_t s = 0; s < cnt; ++s)
+          for (int64_t o = 0; o < p.O; ++o) {
+            const float* dy = p.dy + ((n0 + s) * p.O + o) * p.OH * p.OW;
+            for (int64_t ty = 0; ty < TH; ++ty)
+              grad_row(dy, p.OH, p.OW, ty, TW, zero, t, d.get() + o * cols + s * T + ty * TW, p.O * cols);
+          }
+        // acc[xi] (O x C) += D[xi] (O x tiles) . V[xi]^T (tiles x C)
+        for (int xi = 0; xi < 16; ++xi)
+          gemm<float>(false, true, p.O, p.C, cols, d.get() + xi * p.O * cols, cols, v.get() + xi * p.C * cols, cols,
+                      1.0f, acc.data() + xi * OC, p.C);
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      for (size_t i = 0; i < acc.size(); ++i) total[i] += acc[i];
+    });
+  }
+  // dw = G^T M G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
+  for (int64_t oc = 0; oc < OC; ++oc) {
+    float m[4][4];
+    for (int xi = 0; xi < 16; ++xi) m[xi / 4][xi % 4] = total[xi * OC + oc];
+    float t[3][4];  // G^T M
+    for (int j = 0; j < 4; ++j) {
+      t[0][j] = m[0][j] + 0.5f * (m[1][j] + m[2][j]);
+      t[1][j] = 0.5f * (m[1][j] - m[2][j]);
+      t[2][j] = 0.5f * (m[1][j] + m[2][j]) + m[3][j];
+    }
+    float* out = p.dw + oc * 9;
+    for (int i = 0; i < 3; ++i) {  // (G^T M) G
+      out[i * 3 + 0] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+      out[i * 3 + 1] = 0.5f * (t[i][1] - t[i][2]);
+      out[i * 3 + 2] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+    }
+  }
 }
 
 }  // namespace silica::cpu

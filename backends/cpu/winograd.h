@@ -23,6 +23,17 @@ struct WinogradConv {
 /// sides for its 16 small GEMMs (a conv from one image channel is cheaper by im2col).
 bool winograd_worthwhile(int64_t C, int64_t O, int64_t OH, int64_t OW);
 
+/// Gradient of the 3x3 stride-1 convolution of x (N, C, H, W) with respect to its filters:
+/// dw (O, C, 3, 3) from dy (N, O, OH, OW), by F(3x3, 2x2) (the same input tiles, dy tiles
+/// as the filters): dw = G^T [ sum over tiles (A dy A^T) .* (B^T x B) ] G.
+struct WinogradGradWeight {
+  int64_t N, C, H, W, O, OH, OW, ph, pw;
+  const float* x;
+  const float* dy;
+  float* dw;
+};
+void winograd_conv3x3_grad_weight(const WinogradGradWeight& p);
+
 /// Runs the convolution over the thread pool. 2.25x fewer multiplications than im2col + GEMM;
 /// the transforms add a few roundings (errors stay within a few float ulps of the sums).
 void winograd_conv3x3(const WinogradConv& p);
