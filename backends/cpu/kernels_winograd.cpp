@@ -62,7 +62,9 @@ std::unique_ptr<float[]> transform_filters(const WinogradConv& p) {
 
 // V = B^T d B for the TW tiles of tile row ty of the input plane x (H x W), zero-padded by
 // ph, pw: element xi of tile tx goes to v[xi * xi_stride + tx]. `zero` holds W zeros (the
-// rows above and below the plane); t is scratch for 4 * (2 TW + 2) floats.
+// rows above and below the plane); t is scratch for 4 rows of 2 TW + 2 floats whose
+// padding columns (before pw and from pw + W) the caller has set to 0: this only writes
+// the others. (Zeroing them per call cost a memset call per row.)
 void input_row(const float* x, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t ty, int64_t TW,
                const float* zero, float* t, float* v, int64_t xi_stride) {
   const int64_t Q = 2 * TW + 2;  // padded columns the row's tiles cover; pw + W <= Q
@@ -71,10 +73,9 @@ void input_row(const float* x, int64_t H, int64_t W, int64_t ph, int64_t pw, int
     const int64_t ih = 2 * ty - ph + r;
     rows[r] = ih >= 0 && ih < H ? x + ih * W : zero;
   }
-  float *t0 = t, *t1 = t + Q, *t2 = t + 2 * Q, *t3 = t + 3 * Q;
-  for (int64_t q = 0; q < pw; ++q) t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
-  for (int64_t q = pw + W; q < Q; ++q) t0[q] = t1[q] = t2[q] = t3[q] = 0.0f;
-  const float *a = rows[0], *b = rows[1], *c = rows[2], *d = rows[3];
+  // The scratch rows never overlap the input: restrict lets this loop vectorize.
+  float *__restrict t0 = t, *__restrict t1 = t + Q, *__restrict t2 = t + 2 * Q, *__restrict t3 = t + 3 * Q;
+  const float *__restrict a = rows[0], *__restrict b = rows[1], *__restrict c = rows[2], *__restrict d = rows[3];
   for (int64_t iw = 0; iw < W; ++iw) {  // B^T d, one column at a time (padded column pw + iw)
     t0[pw + iw] = a[iw] - c[iw];
     t1[pw + iw] = b[iw] + c[iw];
@@ -154,20 +155,19 @@ void output_plane(const float* m, int64_t xi_stride, int64_t TH, int64_t TW, flo
 // D = A dy A^T for the TW tiles of tile row ty of the plane dy (OH x OW), the 2x2 blocks
 // at rows 2ty, 2ty+1 and columns 2tx, 2tx+1 (0 outside): element xi of tile tx goes to
 // d[xi * xi_stride + tx]. A = [1 0; 1 1; 1 -1; 0 -1]. `zero` holds OW zeros; t is scratch
-// for 4 * 2 TW floats.
+// for 4 rows of 2 TW floats whose column OW, when OW is odd, the caller has set to 0.
 void grad_row(const float* dy, int64_t OH, int64_t OW, int64_t ty, int64_t TW, const float* zero, float* t, float* d,
               int64_t xi_stride) {
   const int64_t Q = 2 * TW;  // >= OW
-  const float* r0 = dy + 2 * ty * OW;
-  const float* r1 = 2 * ty + 1 < OH ? r0 + OW : zero;
-  float *s0 = t, *s1 = t + Q, *s2 = t + 2 * Q, *s3 = t + 3 * Q;
+  const float* __restrict r0 = dy + 2 * ty * OW;
+  const float* __restrict r1 = 2 * ty + 1 < OH ? r0 + OW : zero;
+  float *__restrict s0 = t, *__restrict s1 = t + Q, *__restrict s2 = t + 2 * Q, *__restrict s3 = t + 3 * Q;
   for (int64_t q = 0; q < OW; ++q) {  // A dy, one column at a time
     s0[q] = r0[q];
     s1[q] = r0[q] + r1[q];
     s2[q] = r0[q] - r1[q];
     s3[q] = -r1[q];
   }
-  for (int64_t q = OW; q < Q; ++q) s0[q] = s1[q] = s2[q] = s3[q] = 0.0f;
   for (int i = 0; i < 4; ++i) {  // (A dy) A^T: tile tx uses columns 2tx, 2tx+1
     const float* si = t + i * Q;
     float *d0 = d + (4 * i) * xi_stride, *d1 = d0 + xi_stride, *d2 = d1 + xi_stride, *d3 = d2 + xi_stride;
@@ -197,9 +197,11 @@ void grad_row(const float* dy, int64_t OH, int64_t OW, int64_t ty, int64_t TW, c
 }
 
 // The input transform V = B^T x B of samples n0 .. n0+nb-1 (all channels, T tiles each).
+// t: scratch for 4 (2 TW + 2) floats.
 void input_chunk(const float* x_all, int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t TH, int64_t TW,
                  int64_t n0, int64_t nb, const float* zero, float* t, float* v) {
   const int64_t T = TH * TW, cols = nb * T;
+  std::fill(t, t + 4 * (2 * TW + 2), 0.0f);  // the padding columns input_row leaves alone
   for (int64_t s = 0; s < nb; ++s)
     for (int64_t c = 0; c < C; ++c) {
       const float* x = x_all + ((n0 + s) * C + c) * H * W;
@@ -263,11 +265,13 @@ void winograd_conv3x3_grad_weight(const WinogradGradWeight& p) {
       const int64_t full_cols = nb * T, zeros = std::max(p.W, p.OW);
       std::unique_ptr<float[]> v(new float[static_cast<size_t>(16 * p.C * full_cols)]);
       std::unique_ptr<float[]> d(new float[static_cast<size_t>(16 * p.O * full_cols)]);
-      std::unique_ptr<float[]> scratch(new float[static_cast<size_t>(zeros + 4 * (2 * TW + 2))]);
+      std::unique_ptr<float[]> scratch(new float[static_cast<size_t>(zeros + 4 * (2 * TW + 2) + 4 * 2 * TW)]);
       std::vector<float> acc(static_cast<size_t>(16 * OC), 0.0f);
       float* zero = scratch.get();
-      float* t = zero + zeros;
+      float* t = zero + zeros;             // input_row's rows
+      float* t_dy = t + 4 * (2 * TW + 2);  // grad_row's rows
       std::fill(zero, zero + zeros, 0.0f);
+      std::fill(t_dy, t_dy + 4 * 2 * TW, 0.0f);  // column OW of an odd-width dy stays 0
       for (int64_t k = b; k < e; ++k) {
         const int64_t n0 = k * nb, cnt = std::min(nb, p.N - n0), cols = cnt * T;
         input_chunk(p.x, p.C, p.H, p.W, p.ph, p.pw, TH, TW, n0, cnt, zero, t, v.get());
@@ -275,7 +279,7 @@ void winograd_conv3x3_grad_weight(const WinogradGradWeight& p) {
           for (int64_t o = 0; o < p.O; ++o) {
             const float* dy = p.dy + ((n0 + s) * p.O + o) * p.OH * p.OW;
             for (int64_t ty = 0; ty < TH; ++ty)
-              grad_row(dy, p.OH, p.OW, ty, TW, zero, t, d.get() + o * cols + s * T + ty * TW, p.O * cols);
+              grad_row(dy, p.OH, p.OW, ty, TW, zero, t_dy, d.get() + o * cols + s * T + ty * TW, p.O * cols);
           }
         // acc[xi] (O x C) += D[xi] (O x tiles) . V[xi]^T (tiles x C)
         for (int xi = 0; xi < 16; ++xi)
