@@ -9,6 +9,7 @@
 #include "silica/data/dataloader.h"
 #include "silica/data/image_folder.h"
 #include "silica/error.h"
+#include "test_support.h"
 #include "silica/silica.h"
 
 #if defined(__GNUC__)
@@ -26,35 +27,10 @@
 
 using namespace silica;
 namespace fs = std::filesystem;
+using silica::testing::error_of;
+using silica::testing::TempDir;
 
 namespace {
-
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "silica_img_XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 /// Interleaved (H, W, C) pixels.
 struct Pixels {

@@ -14,43 +14,17 @@
 #include "io/host_tensor.h"
 #include "io/json.h"
 #include "silica/error.h"
+#include "test_support.h"
 #include "silica/io/atomic_file.h"
 #include "silica/io/safetensors.h"
 #include "silica/silica.h"
 
 using namespace silica;
 namespace fs = std::filesystem;
+using silica::testing::error_of;
+using silica::testing::TempDir;
 
 namespace {
-
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-/// A fresh empty directory, removed with its content at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "silica_st_XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string slurp(const std::string& path) { return io::read_file(path); }
 
