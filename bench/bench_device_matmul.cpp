@@ -1,0 +1,196 @@
+// Square matmul y = a . b (n x n) on one device, per dtype, for a GPU comparison with
+// PyTorch (bench/torch_gpu_reference.py prints the same lines; bench/run_gpu_bench.sh runs both):
+//
+//   build/bin/bench_device_matmul [--device vulkan] [--dtype f32,f16,bf16] [--n 4096]
+//                                 [--min-time 1] [--check] [--check-n 512]
+//
+// Prints one line per dtype:
+//   matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device vulkan:0 (NVIDIA H100 80GB HBM3))
+// FLOP = 2 n^3 (n^3 multiply-adds). Each timed call allocates its result, as torch.matmul
+// does, and the device is synchronized once after the timed loop, so the time is device
+// throughput with the host's recording overlapped, not one call's latency.
+//
+// --check first compares each dtype's product on a small n with an f32 CPU product of the
+// same (already rounded) inputs, so a fast path that computes garbage, or accumulates in
+// 16 bits, shows up as an error far above the dtype's rounding; it exits 1 if any does.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "silica/silica.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string device;  // empty: silica::best_device() ($SILICA_DEVICE, else the best GPU)
+  std::vector<silica::DType> dtypes{silica::DType::f32, silica::DType::f16, silica::DType::bf16};
+  int64_t n = 4096;
+  double min_time = 1.0;
+  bool check = false;
+  int64_t check_n = 512;
+};
+
+[[noreturn]] void usage(const char* error) {
+  if (error) std::fprintf(stderr, "bench_device_matmul: %s\n", error);
+  std::fprintf(error ? stderr : stdout,
+               "usage: bench_device_matmul [flags]\n"
+               "  --device NAME    vulkan, vulkan:1, cpu, ... (default: the best device, or $SILICA_DEVICE)\n"
+               "  --dtype LIST     comma-separated of f32, f16, bf16 (default: all three)\n"
+               "  --n N            matrix size (default 4096)\n"
+               "  --min-time S     seconds of timed calls per dtype, at least (default 1)\n"
+               "  --check          first compare with an f32 CPU product at --check-n\n"
+               "  --check-n N      size of the --check product (default 512)\n");
+  std::exit(error ? 2 : 0);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i], value;
+    const auto eq = flag.find('=');
+    if (eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    }
+    // Flags that take a value accept "--flag value" as well as "--flag=value".
+    const auto next = [&]() -> std::string {
+      if (eq != std::string::npos) return value;
+      if (i + 1 >= argc) usage((flag + " needs a value").c_str());
+      return argv[++i];
+    };
+    const auto whole = [&](const std::string& v) {
+      char* end = nullptr;
+      const long long x = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || x < 1 || x > 65536) usage((flag + " must be a whole number from 1 to 65536").c_str());
+      return static_cast<int64_t>(x);
+    };
+    if (flag == "--help" || flag == "-h") {
+      usage(nullptr);
+    } else if (flag == "--device") {
+      o.device = next();
+    } else if (flag == "--dtype") {
+      o.dtypes.clear();
+      const std::string list = next();
+      size_t start = 0;
+      while (start <= list.size()) {
+        const size_t comma = std::min(list.find(',', start), list.size());
+        const std::string name = list.substr(start, comma - start);
+        if (name == "all") {
+          o.dtypes = {silica::DType::f32, silica::DType::f16, silica::DType::bf16};
+        } else if (name == "f32" || name == "f16" || name == "bf16") {
+          o.dtypes.push_back(silica::dtype_from_name(name));
+        } else {
+          usage(("unknown --dtype '" + name + "' (f32, f16, bf16 or all)").c_str());
+        }
+        start = comma + 1;
+      }
+    } else if (flag == "--n") {
+      o.n = whole(next());
+    } else if (flag == "--min-time") {
+      const std::string v = next();
+      char* end = nullptr;
+      o.min_time = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || !(o.min_time >= 0 && o.min_time <= 600)) usage("--min-time must be 0 to 600 seconds");
+    } else if (flag == "--check") {
+      o.check = true;
+    } else if (flag == "--check-n") {
+      o.check_n = whole(next());
+    } else {
+      usage(("unknown flag " + flag).c_str());
+    }
+  }
+  return o;
+}
+
+// Inputs: normal(0, 1) drawn on the CPU (the same numbers for every device and dtype, since
+// the generator is seeded per call), moved to the device, then cast there.
+silica::Tensor input(int64_t n, uint64_t seed, silica::DType dtype, const silica::Device& device) {
+  silica::Generator gen(seed);
+  return silica::randn({n, n}, {}, &gen).to(device).to(dtype);
+}
+
+// Largest tolerated max|y - ref| / max|ref| per dtype at n = 512. The reference uses the
+// same rounded inputs, so what remains is the rounding of the output (f16: 2^-11,
+// bf16: 2^-8 relative to an element, less relative to the largest element) and of the
+// accumulation order; f32 allows TF32-sized errors to stay visible (TF32: ~1e-3).
+double tolerance(silica::DType dtype) {
+  switch (dtype) {
+    case silica::DType::f16: return 2e-3;
+    case silica::DType::bf16: return 1e-2;
+    default: return 1e-4;
+  }
+}
+
+// Returns false when the error is above tolerance().
+bool check(const silica::Device& device, silica::DType dtype, int64_t n) {
+  const silica::Tensor a = input(n, 1, dtype, device), b = input(n, 2, dtype, device);
+  // f32 copies of the rounded inputs, multiplied on the CPU in f32.
+  const silica::Tensor ref = silica::matmul(a.to(silica::DType::f32).to("cpu"), b.to(silica::DType::f32).to("cpu"));
+  const silica::Tensor y = silica::matmul(a, b).to(silica::DType::f32).to("cpu");
+  const double err = silica::max(silica::abs(silica::sub(y, ref))).item() / silica::max(silica::abs(ref)).item();
+  const bool ok = std::isfinite(err) && err <= tolerance(dtype);
+  std::printf("check  n=%lld %s: max|y - ref| / max|ref| = %.3g (limit %.0e) %s\n", static_cast<long long>(n),
+              silica::dtype_name(dtype), err, tolerance(dtype), ok ? "ok" : "TOO LARGE");
+  return ok;
+}
+
+// Seconds per product: calls of matmul until at least min_time seconds have passed between
+// the first call and the synchronize that follows the last.
+double time_matmul(const silica::Device& device, const silica::Tensor& a, const silica::Tensor& b, double min_time) {
+  // Warm-up: pipeline creation (shader compilation), allocator growth, clocks ramping up.
+  for (int i = 0; i < 3; ++i) (void)silica::matmul(a, b);
+  device.synchronize();
+  // The iteration count is grown like Google Benchmark does: from a short probe, aim for
+  // 1.4x min_time so one more round is rarely needed, and at most 10x per round.
+  int64_t iters = 1;
+  for (;;) {
+    const auto start = Clock::now();
+    for (int64_t i = 0; i < iters; ++i) {
+      silica::Tensor y = silica::matmul(a, b);  // allocated per call, as torch.matmul does
+      (void)y;
+    }
+    device.synchronize();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (seconds >= min_time || iters >= (int64_t{1} << 30)) return seconds / static_cast<double>(iters);
+    const double per_call = std::max(seconds, 1e-9) / static_cast<double>(iters);
+    iters = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.4 * min_time / per_call)), iters + 1, iters * 10);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  try {
+    const silica::Device device = o.device.empty() ? silica::best_device() : silica::Device(o.device);
+    const std::string where = device.str() + " (" + device.name() + ")";
+    bool checks_ok = true;
+    if (o.check) {
+      for (silica::DType dtype : o.dtypes)
+        if (device.supports_dtype(dtype)) checks_ok = check(device, dtype, o.check_n) && checks_ok;
+    }
+    const double flop = 2.0 * static_cast<double>(o.n) * static_cast<double>(o.n) * static_cast<double>(o.n);
+    for (silica::DType dtype : o.dtypes) {
+      if (!device.supports_dtype(dtype)) {
+        std::printf("matmul n=%lld %s: not supported (device %s)\n", static_cast<long long>(o.n),
+                    silica::dtype_name(dtype), where.c_str());
+        continue;
+      }
+      const silica::Tensor a = input(o.n, 1, dtype, device), b = input(o.n, 2, dtype, device);
+      const double seconds = time_matmul(device, a, b, o.min_time);
+      std::printf("matmul n=%lld %s: %.4g ms, %.4g TFLOP/s (device %s)\n", static_cast<long long>(o.n),
+                  silica::dtype_name(dtype), seconds * 1e3, flop / seconds * 1e-12, where.c_str());
+      std::fflush(stdout);
+    }
+    return checks_ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_device_matmul: %s\n", e.what());
+    return 1;
+  }
+}
