@@ -26,7 +26,8 @@
 #     and cnn at batch 64. Each side runs 2 epochs and the SECOND is reported: the first
 #     includes one-time costs (PyTorch: CUDA context, cuBLAS/cuDNN handles, lazy kernel
 #     loading; Silica: Vulkan pipeline compilation, allocator growth). Both count training
-#     only (test evaluation excluded) and both read the loss back to the host every step.
+#     only (test evaluation excluded); torch_train_reference.py reads the loss back to the
+#     host at the same cadence as silica train, so both pay the same synchronizations.
 #     s/epoch = 60000 / samples/s.
 # "Silica / PyTorch" is a speed ratio: above 1 means Silica is faster.
 set -euo pipefail
