@@ -25,6 +25,7 @@ const Family* family_of(int32_t op) {
   static const Family pool{run_pool, pool_supports};
   static const Family index{run_index, index_supports};
   static const Family random{run_random, random_supports};
+  static const Family optim{run_optim, optim_supports};
   if (op >= SILICA_OP_NEG && op <= SILICA_OP_UNARY_GRAD) return &elementwise;
   if (op >= SILICA_OP_SUM && op <= SILICA_OP_LOGSUMEXP) return &reduce;
   if (op == SILICA_OP_MATMUL) return &matmul;
@@ -33,6 +34,7 @@ const Family* family_of(int32_t op) {
   if (op >= SILICA_OP_MAX_POOL2D && op <= SILICA_OP_ADAPTIVE_AVG_POOL2D_GRAD) return &pool;
   if (op >= SILICA_OP_INDEX_SELECT && op <= SILICA_OP_SCATTER_ADD) return &index;
   if (op >= SILICA_OP_RAND_UNIFORM && op <= SILICA_OP_BERNOULLI) return &random;
+  if (op == SILICA_OP_ADAM_UPDATE) return &optim;
   return nullptr;
 }
 
@@ -138,6 +140,7 @@ const char* op_name(int32_t op) {
     case SILICA_OP_RAND_NORMAL: return "rand_normal";
     case SILICA_OP_RAND_INT: return "rand_int";
     case SILICA_OP_BERNOULLI: return "bernoulli";
+    case SILICA_OP_ADAM_UPDATE: return "adam_update";
     default: return "op";
   }
 }

@@ -50,5 +50,8 @@ bool index_supports(const DeviceFeatures&, int32_t op, int32_t dtype);
 SilicaStatus run_random(Device&, int32_t, const SilicaTensorDesc*, int32_t, const SilicaTensorDesc*, int32_t,
                         const SilicaAttrs*);
 bool random_supports(const DeviceFeatures&, int32_t op, int32_t dtype);
+SilicaStatus run_optim(Device&, int32_t, const SilicaTensorDesc*, int32_t, const SilicaTensorDesc*, int32_t,
+                       const SilicaAttrs*);
+bool optim_supports(const DeviceFeatures&, int32_t op, int32_t dtype);
 
 }  // namespace silica::vk
