@@ -173,7 +173,8 @@ typedef enum SilicaOp {
   SILICA_OP_CONV2D_GRAD_WEIGHT = 167, /* in dy, x; out dw; conv attrs */
   SILICA_OP_MAX_POOL2D = 168,         /* in x; out y, indices (i64, flat h*W+w in the input plane);
                                          ints: kernel h,w, stride h,w, padding h,w, dilation h,w */
-  SILICA_OP_MAX_POOL2D_GRAD = 169,    /* in dy, indices; out dx */
+  SILICA_OP_MAX_POOL2D_GRAD = 169,    /* in dy, indices; out dx; ints: the forward's (cores of
+                                         ABI 1.1 pass them; a kernel must accept num_ints == 0) */
   SILICA_OP_AVG_POOL2D = 170,         /* in x; out y; ints: kernel h,w, stride h,w, padding h,w,
                                          count_include_pad */
   SILICA_OP_AVG_POOL2D_GRAD = 171,    /* in dy; out dx; same attrs */

@@ -75,9 +75,9 @@ Tensor max_pool2d(const Tensor& x, const Pool2dOptions& o) {
   }
   Shape xs = x.shape();
   DType dt = x.dtype();
-  autograd::record("max_pool2d", y, {x}, [indices, xs, dt](const Tensor& g_in, const std::vector<bool>&) {
+  autograd::record("max_pool2d", y, {x}, [indices, xs, dt, attrs](const Tensor& g_in, const std::vector<bool>&) {
     Tensor dx = ops::new_tensor(xs, dt, g_in.device());
-    run_op("max_pool2d_grad", SILICA_OP_MAX_POOL2D_GRAD, {g_in.to(dt).contiguous(), indices}, {dx});
+    run_op("max_pool2d_grad", SILICA_OP_MAX_POOL2D_GRAD, {g_in.to(dt).contiguous(), indices}, {dx}, attrs);
     return std::vector<Tensor>{dx};
   });
   return y;

@@ -56,6 +56,9 @@ void axes_rows(std::vector<Case>& cases, const std::string& name, const AxesFn& 
   cases.push_back({name + "/large_rows", {in({300, 301}, v)}, over(fn, {1}, false), kF32, false});
   cases.push_back({name + "/large_cols", {in({300, 301}, v)}, over(fn, {0}, false), kF32, false});
   cases.push_back({name + "/large_all", {in({70001}, v)}, over(fn, {}, false), kF32, false});
+  // A conv bias gradient's shape: few kept values, each the sum of thousands in two runs
+  // (devices may split each output's values over several workgroups).
+  cases.push_back({name + "/large_channels", {in({9, 5, 31, 33}, v)}, over(fn, {0, 2, 3}, false), kF32, false});
   if (integers) {
     cases.push_back({name + "/int_rows", {in({6, 5}, Values::integer, false, 20)}, over(fn, {1}, false), kInt, false});
     cases.push_back({name + "/int_all", {in({4, 3, 5}, Values::integer, false, 20)}, over(fn, {}, false), kInt,

@@ -10,6 +10,7 @@
 #include "checkpoint.h"
 #include "metrics.h"
 #include "models.h"
+#include "pending_stats.h"
 #include "progress.h"
 #include "silica/data/mnist.h"
 #include "silica/silica.h"
@@ -182,6 +183,7 @@ int train(const Args& args) {
   const auto run_start = Clock::now();
   int64_t run_samples = 0;
   double run_train_seconds = 0;
+  PendingStats pending;
   for (int64_t epoch = state.epochs_done; epoch < config.epochs; ++epoch) {
     model->train();
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
@@ -198,18 +200,13 @@ int train(const Args& args) {
       optimizer->step();
       if (scheduler) scheduler->step();
       ++state.global_step;
-      const int64_t b = x.size(0);
-      std::vector<double> stats;
-      {
-        NoGradGuard no_grad;
-        // f32 on the device (GPUs may lack f64: Vulkan does); to_vector widens on the host.
-        stats = stack({loss.detach().to(DType::f32), sum(eq(argmax(logits, 1), y)).to(DType::f32)}).to_vector<double>();
+      pending.add(loss, logits, y);
+      if (pending.due()) {
+        pending.drain(state);
+        progress.update(loader.position().batch, state.loss_sum / static_cast<double>(state.samples), state.samples);
       }
-      state.loss_sum += stats[0] * static_cast<double>(b);
-      state.correct += static_cast<int64_t>(stats[1]);
-      state.samples += b;
-      progress.update(loader.position().batch, state.loss_sum / static_cast<double>(state.samples), state.samples);
       if (state.global_step >= max_steps) {
+        pending.drain(state);
         progress.finish();
         state.seconds = seconds_before + std::chrono::duration<double>(Clock::now() - epoch_start).count();
         save();
@@ -218,6 +215,7 @@ int train(const Args& args) {
         return 0;
       }
     }
+    pending.drain(state);
     progress.finish();
     double train_seconds = seconds_before + std::chrono::duration<double>(Clock::now() - epoch_start).count();
     Evaluation test = evaluate(*model, data.test, device);
@@ -270,24 +268,20 @@ Evaluation evaluate(nn::Module& model, std::shared_ptr<const data::Dataset> data
   data::DataLoaderOptions lo;
   lo.batch_size = 1000;
   data::DataLoader loader(std::move(dataset), lo);
-  double loss_sum = 0;
-  int64_t correct = 0, samples = 0;
+  PendingStats pending;
+  TrainingState sums;
   while (auto batch = loader.next()) {
     Tensor x = prepare_images(batch->inputs, device);
     Tensor y = batch->labels.to(device);
     Tensor logits = model(x);
-    std::vector<double> stats =
-        stack({cross_entropy(logits, y).to(DType::f32), sum(eq(argmax(logits, 1), y)).to(DType::f32)})
-            .to_vector<double>();
-    loss_sum += stats[0] * static_cast<double>(x.size(0));
-    correct += static_cast<int64_t>(stats[1]);
-    samples += x.size(0);
+    pending.add(cross_entropy(logits, y), logits, y);
   }
+  pending.drain(sums);
   model.train();
   Evaluation e;
-  e.samples = samples;
-  e.loss = samples ? loss_sum / static_cast<double>(samples) : 0.0;
-  e.accuracy = samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0;
+  e.samples = sums.samples;
+  e.loss = sums.samples ? sums.loss_sum / static_cast<double>(sums.samples) : 0.0;
+  e.accuracy = sums.samples ? static_cast<double>(sums.correct) / static_cast<double>(sums.samples) : 0.0;
   return e;
 }
 

@@ -70,10 +70,24 @@ shared uint sh_flags[REDUCE_LOCAL];
 
 void main() {
   const int outputs = P(0), count = P(1), ybase = P(37);
+  if (MODE == 0 && (OP == OP_SUM || OP == OP_MEAN)) {
+    for (int o = int(gl_GlobalInvocationID.x); o < outputs; o += grid_threads()) {
+      const int base = kept_offset(o);
+      float s = 0.0;
+      for (int r = 0; r < count; ++r) s += x_loadf(base + reduced_offset(r));
+      y_storef(ybase + o, OP == OP_MEAN ? (count > 0 ? div_precise(s, float(count)) : SILICA_NAN) : s);
+    }
+    return;
+  }
+  // MODE 1 may split each output's values over workgroups along y, P(39) values each
+  // (sum and mean only): split s writes its partial result to y[s * outputs + o].
+  const int split = MODE == 1 ? int(gl_WorkGroupID.y) : 0, chunk = MODE == 1 ? P(39) : count;
+  const int r_end = min(count, split * chunk + chunk);
   for (int o = first_output(); o < outputs; o += output_step()) {
     const int base = kept_offset(o);
     Acc acc = acc_init();
-    for (int r = first_value(); r < count; r += value_step()) acc = acc_add(acc, x_loadf(base + reduced_offset(r)), r);
+    for (int r = split * chunk + first_value(); r < r_end; r += value_step())
+      acc = acc_add(acc, x_loadf(base + reduced_offset(r)), r);
     if (MODE == 1) {
       const uint t = gl_LocalInvocationID.x;
       sh_v[t] = acc.v;
@@ -95,8 +109,9 @@ void main() {
       barrier();  // sh_* are reused by this workgroup's next output
       if (t != 0u) continue;
     }
-    if (kArg) y_storei(ybase + o, acc.k);
-    else if (OP == OP_MEAN) y_storef(ybase + o, count > 0 ? div_precise(acc.v, float(count)) : SILICA_NAN);
-    else y_storef(ybase + o, acc.v);
+    const int at = ybase + split * outputs + o;
+    if (kArg) y_storei(at, acc.k);
+    else if (OP == OP_MEAN) y_storef(at, count > 0 ? div_precise(acc.v, float(count)) : SILICA_NAN);
+    else y_storef(at, acc.v);
   }
 }

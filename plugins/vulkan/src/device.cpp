@@ -48,6 +48,7 @@ Device::~Device() {
   if (!device_) return;
   vkDeviceWaitIdle(device_);
   pipelines_.destroy();
+  timer_.destroy(device_);
   for (Frame& f : frames_) {
     if (f.fence) vkDestroyFence(device_, f.fence, nullptr);
     if (f.pool) vkDestroyDescriptorPool(device_, f.pool, nullptr);
@@ -136,6 +137,7 @@ SilicaStatus Device::create() {
       SILICA_VK_TRY(check(vkCreateDescriptorPool(device_, &dp, nullptr, &f.pool), "vkCreateDescriptorPool"));
     }
   }
+  SILICA_VK_TRY(timer_.init(device_, kFrames, kMaxCommands, pd.timestamp_bits, lim.timestampPeriod));
   SILICA_VK_TRY(create_host_buffer(sizeof(KernelReport), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, false, &status_));
   std::memset(status_.mapped, 0, sizeof(KernelReport));
   return SILICA_OK;
@@ -188,6 +190,7 @@ SilicaStatus Device::begin() {
   if (f.submitted) {
     SILICA_VK_TRY(check(wait_fence(device_, f.fence, stats_.wait_s), "vkWaitForFences"));
     f.submitted = false;
+    timer_.collect(device_, current_);
   }
   SILICA_VK_TRY(check(vkResetFences(device_, 1, &f.fence), "vkResetFences"));
   SILICA_VK_TRY(check(vkResetCommandBuffer(f.cmd, 0), "vkResetCommandBuffer"));
@@ -195,6 +198,7 @@ SilicaStatus Device::begin() {
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   SILICA_VK_TRY(check(vkBeginCommandBuffer(f.cmd, &bi), "vkBeginCommandBuffer"));
+  timer_.begin_frame(current_, f.cmd);
   f.recording = true;
   f.params_used = f.staging_used = 0;
   f.sets_used = f.commands = 0;
@@ -226,21 +230,26 @@ SilicaStatus Device::submit() {
 }
 
 SilicaStatus Device::wait_all() {
-  for (Frame& f : frames_) {
+  for (int i = 0; i < kFrames; ++i) {
+    Frame& f = frames_[i];
     if (!f.submitted) continue;
     SILICA_VK_TRY(check(wait_fence(device_, f.fence, stats_.wait_s), "vkWaitForFences"));
     f.submitted = false;
+    timer_.collect(device_, i);
   }
   return SILICA_OK;
 }
 
 bool Device::idle() {
   if (frame().recording && frame().commands > 0) return false;
-  for (Frame& f : frames_)
+  for (int i = 0; i < kFrames; ++i) {
+    Frame& f = frames_[i];
     if (f.submitted) {
       if (vkGetFenceStatus(device_, f.fence) != VK_SUCCESS) return false;
       f.submitted = false;
+      timer_.collect(device_, i);
     }
+  }
   return true;
 }
 
@@ -279,7 +288,8 @@ void Device::barrier(VkCommandBuffer cmd) {
 }
 
 void Device::order(const BufferUse* uses, int n) {
-  bool conflict = barrier_needed_ || written_.size() + read_.size() + static_cast<size_t>(n) > kMaxTracked;
+  // Timed commands run one at a time, so each one's time is the gap between timestamps.
+  bool conflict = barrier_needed_ || timer_.enabled() || written_.size() + read_.size() + static_cast<size_t>(n) > kMaxTracked;
   for (int i = 0; i < n && !conflict; ++i)
     conflict = overlaps(written_, uses[i]) || (uses[i].write && overlaps(read_, uses[i]));
   if (conflict) {
@@ -311,6 +321,7 @@ SilicaStatus Device::record_copy(VkBuffer src, uint64_t src_offset, VkBuffer dst
   order(uses, 2);
   VkBufferCopy region{src_offset, dst_offset, bytes};
   vkCmdCopyBuffer(frame().cmd, src, dst, 1, &region);
+  timer_.after(current_, frame().cmd, "copy");
   ++frame().commands;
   ++stats_.copies;
   return SILICA_OK;
@@ -445,6 +456,7 @@ SilicaStatus Device::dispatch(const DispatchInfo& d) {
     vkCmdBindDescriptorSets(f.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipelines_.layout(), 0, 1, &set, 0, nullptr);
   }
   vkCmdDispatch(f.cmd, d.groups[0], d.groups[1], d.groups[2]);
+  timer_.after(current_, f.cmd, d.name);
   ++f.commands;
   ++stats_.dispatches;
   return SILICA_OK;

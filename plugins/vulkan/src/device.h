@@ -23,6 +23,7 @@
 
 #include "allocator.h"
 #include "instance.h"
+#include "kernel_timer.h"
 #include "pipelines.h"
 
 namespace silica::vk {
@@ -51,6 +52,7 @@ constexpr uint32_t kParamBytes = 512;
 /// Everything one compute dispatch needs.
 struct DispatchInfo {
   VkPipeline pipeline = VK_NULL_HANDLE;
+  const char* name = "";  // the shader, for SILICA_VULKAN_PROFILE=kernels
   BufferUse tensors[kMaxTensors];
   int num_tensors = 0;
   bool status = false;  // bind the status word (binding 7)
@@ -67,7 +69,7 @@ struct KernelReport {
   int32_t axis, size;
 };
 
-/// Counters for SILICA_VULKAN_PROFILE=1 (printed at exit by plugin.cpp).
+/// Counters for SILICA_VULKAN_PROFILE (printed at exit by plugin.cpp).
 struct DeviceStats {
   uint64_t dispatches = 0, copies = 0, barriers = 0, submits = 0, syncs = 0;
   uint64_t upload_bytes = 0, download_bytes = 0;
@@ -106,6 +108,9 @@ class Device {
   /// A validation-layer message recorded since the last call, as an error.
   SilicaStatus validation_error();
   DeviceStats& stats() { return stats_; }
+  bool timing_kernels() const { return timer_.enabled(); }
+  /// GPU time per shader (SILICA_VULKAN_PROFILE=kernels), or "" when not timed.
+  std::string kernel_report() const { return timer_.enabled() ? timer_.report() : std::string(); }
 
  private:
   struct Frame {
@@ -157,6 +162,7 @@ class Device {
   std::vector<BufferUse> written_, read_;
   bool barrier_needed_ = true;
   DeviceStats stats_;
+  KernelTimer timer_;
 };
 
 }  // namespace silica::vk

@@ -225,7 +225,8 @@ void Instance::enumerate() {
     vkGetPhysicalDeviceQueueFamilyProperties(h, &families, fam.data());
     bool found = false;
     for (uint32_t i = 0; i < families && !found; ++i)
-      if (fam[i].queueFlags & VK_QUEUE_COMPUTE_BIT) pd.compute_family = i, found = true;
+      if (fam[i].queueFlags & VK_QUEUE_COMPUTE_BIT)
+        pd.compute_family = i, pd.timestamp_bits = fam[i].timestampValidBits, found = true;
     if (!found) continue;
 
     auto ext = device_extensions(h);

@@ -30,6 +30,7 @@ struct PhysicalDevice {
   VkPhysicalDeviceMemoryProperties memory{};
   DeviceFeatures features;
   uint32_t compute_family = 0;  // a queue family with VK_QUEUE_COMPUTE_BIT
+  uint32_t timestamp_bits = 0;  // that family's timestampValidBits (0: no timestamps)
   SilicaDeviceInfo info{};      // what device_info() reports
 };
 

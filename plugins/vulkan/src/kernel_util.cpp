@@ -136,12 +136,41 @@ int64_t Launch::bind_strided(const SilicaTensorDesc* const* ops, const bool* wri
 SilicaStatus Launch::run(uint32_t gx, uint32_t gy, uint32_t gz) {
   if (status_ != SILICA_OK) return fail(status_, error_);
   SILICA_VK_TRY(device_.pipelines().get(shader_.c_str(), spec_, &info_.pipeline));
+  info_.name = shader_.c_str();
+  std::string timed_name;
+  if (device_.timing_kernels()) {
+    // Per grid as well, so the same shader on different shapes shows up as separate rows.
+    timed_name = shader_ + " [" + std::to_string(gx) + "," + std::to_string(gy) + "," + std::to_string(gz) + "]";
+    info_.name = timed_name.c_str();
+  }
   info_.params = params_;
   info_.param_bytes = static_cast<uint32_t>(param_count_ * 4);
   info_.groups[0] = gx;
   info_.groups[1] = gy;
   info_.groups[2] = gz;
   return device_.dispatch(info_);
+}
+
+// A temporary buffer viewed as a contiguous f32 (rows, cols) tensor.
+SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols) {
+  SilicaTensorDesc d{};
+  d.buffer = b;
+  d.dtype = SILICA_F32;
+  d.ndim = 2;
+  d.shape[0] = rows;
+  d.shape[1] = cols;
+  d.strides[0] = cols;
+  d.strides[1] = 1;
+  return d;
+}
+
+SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y) {
+  const int64_t S = x.shape[0], n = x.shape[1];
+  Launch l(dev, "reduce_float");
+  l.spec(SILICA_OP_SUM).spec(y.dtype).spec(x.dtype).spec(0);
+  l.set(0, n).set(1, S).set(2, 1).set(3, n).set(11, 1).set(19, 1).set(20, S).set(28, n);
+  l.set(37, l.bind(y, true)).set(36, l.bind(x, false));
+  return l.run(groups_for(n, 256));
 }
 
 }  // namespace silica::vk

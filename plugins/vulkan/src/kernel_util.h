@@ -83,6 +83,11 @@ class Launch {
   std::string error_;
 };
 
+/// A temporary buffer viewed as a contiguous f32 (rows, cols) tensor.
+SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols);
+/// y (n) = the sum over axis 0 of partial results x (S, n), one invocation per output.
+SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y);
+
 /// Parameter word index where the strided layout's op-specific words start.
 constexpr int kExtra = 48;
 

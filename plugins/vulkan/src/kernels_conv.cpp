@@ -48,29 +48,6 @@ void set_geometry(Launch& l, const Geom& g, bool has_bias) {
   l.set(16, has_bias);
 }
 
-// A temporary buffer viewed as a contiguous f32 (rows, cols) tensor.
-SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols) {
-  SilicaTensorDesc d{};
-  d.buffer = b;
-  d.dtype = SILICA_F32;
-  d.ndim = 2;
-  d.shape[0] = rows;
-  d.shape[1] = cols;
-  d.strides[0] = cols;
-  d.strides[1] = 1;
-  return d;
-}
-
-// y = sum over axis 0 of x (S, n) with the reduction shader (one invocation per output).
-SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y) {
-  const int64_t S = x.shape[0], n = x.shape[1];
-  Launch l(dev, "reduce_float");
-  l.spec(SILICA_OP_SUM).spec(y.dtype).spec(x.dtype).spec(0);
-  l.set(0, n).set(1, S).set(2, 1).set(3, n).set(11, 1).set(19, 1).set(20, S).set(28, n);
-  l.set(37, l.bind(y, true)).set(36, l.bind(x, false));
-  return l.run(groups_for(n, 256));
-}
-
 SilicaStatus forward(Device& dev, const Geom& g, const SilicaTensorDesc* in, int32_t num_in,
                      const SilicaTensorDesc& y) {
   const SilicaTensorDesc &x = in[0], &w = in[1];

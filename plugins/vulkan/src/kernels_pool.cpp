@@ -65,11 +65,18 @@ SilicaStatus run_pool(Device& dev, int32_t op, const SilicaTensorDesc* in, int32
     }
     case SILICA_OP_MAX_POOL2D_GRAD: {  // in dy, indices; out dx
       if (num_in < 2) return bad_shapes(op);
+      // With the forward's attributes each dx element gathers its gradient (coalesced,
+      // every invocation busy); without them each plane is one invocation's.
+      const bool gather = a->num_ints >= 8;
       Launch l(dev, "max_pool2d_grad");
-      l.spec(0).spec(out[0].dtype).spec(in[0].dtype).spec(in[1].dtype);
+      l.spec(gather).spec(out[0].dtype).spec(in[0].dtype).spec(in[1].dtype);
       l.set(0, p.count).set(1, p.H * p.W).set(2, p.OH * p.OW);
       l.set(3, l.bind(out[0], true)).set(4, l.bind(in[0], false)).set(5, l.bind(in[1], false));
-      return l.run(groups_for(p.count, 64));
+      if (!gather) return l.run(groups_for(p.count, 64));
+      l.set(6, p.H).set(7, p.W).set(8, p.OH).set(9, p.OW);
+      for (int i = 0; i < 8; ++i) l.set(10 + i, a->ints[i]);
+      if (a->ints[2] < 1 || a->ints[3] < 1) return bad_shapes(op);
+      return l.run(groups_for(inputs, 64));
     }
     default: {  // average pools: in x or dy; out y or dx
       const bool adaptive = op == SILICA_OP_ADAPTIVE_AVG_POOL2D || op == SILICA_OP_ADAPTIVE_AVG_POOL2D_GRAD;

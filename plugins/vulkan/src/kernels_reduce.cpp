@@ -3,6 +3,9 @@
 // Outputs are contiguous with the input's ndim, so output o is the o-th combination of
 // kept indices in row-major order. Small reductions give each output an invocation;
 // long ones a whole workgroup (see shaders/common/reduce_layout.glsl).
+#include <algorithm>
+#include <string>
+
 #include "instance.h"
 #include "kernel_util.h"
 #include "kernels.h"
@@ -14,6 +17,10 @@ namespace {
 constexpr uint32_t kLocal = 256;
 // Values per output from which one workgroup per output pays off.
 constexpr int64_t kWorkgroupThreshold = 64;
+// Sums and means of fewer outputs than this are split (see run_reduce), into parts of
+// at least kSplitValues values.
+constexpr int64_t kSplitBelowOutputs = 512;
+constexpr int64_t kSplitValues = 2048;
 
 struct Axes {
   int ndim = 0;
@@ -73,16 +80,35 @@ SilicaStatus run_reduce(Device& dev, int32_t op, const SilicaTensorDesc* in, int
   if (!floating && x.dtype == SILICA_I64) shader += "_i64";
   const int mode = reduced.count >= kWorkgroupThreshold ? 1 : 0;
 
+  // Few outputs of many values each (a bias gradient, a full sum) would leave most of a
+  // GPU idle with a workgroup per output: sums and means are split over several
+  // workgroups per output into f32 partial results, which a second dispatch adds up.
+  int64_t splits = 1;
+  if (mode == 1 && shader == "reduce_float" && (op == SILICA_OP_SUM || op == SILICA_OP_MEAN) &&
+      kept.count > 0 && kept.count < kSplitBelowOutputs && reduced.count >= 2 * kSplitValues)
+    splits = std::min((reduced.count + kSplitValues - 1) / kSplitValues, kSplitBelowOutputs / kept.count);
+  const int64_t chunk = std::max<int64_t>((reduced.count + splits - 1) / splits, 1);
+  splits = std::max<int64_t>((reduced.count + chunk - 1) / chunk, 1);
+  Buffer* partial = nullptr;
+  if (splits > 1) SILICA_VK_TRY(dev.allocate(static_cast<uint64_t>(splits * kept.count * 4), &partial));
+  const SilicaTensorDesc partials = splits > 1 ? temp_desc(partial, splits, kept.count) : y;
+
   Launch l(dev, shader);
-  l.spec(op).spec(y.dtype).spec(x.dtype).spec(mode);
+  l.spec(op).spec(partials.dtype).spec(x.dtype).spec(mode);
   l.set(0, kept.count).set(1, reduced.count);
   l.set(2, kept.ndim).set(19, reduced.ndim);
   for (int d = 0; d < kept.ndim; ++d) l.set(3 + d, kept.shape[d]).set(11 + d, kept.strides[d]);
   for (int d = 0; d < reduced.ndim; ++d) l.set(20 + d, reduced.shape[d]).set(28 + d, reduced.strides[d]);
-  l.set(37, l.bind(y, true));  // binding 1
-  l.set(36, l.bind(x, false)); // binding 2
+  l.set(37, l.bind(partials, true));  // binding 1
+  l.set(36, l.bind(x, false));         // binding 2
   l.setf(38, a->num_floats > 0 ? a->floats[0] : 1.0);
-  return l.run(mode == 1 ? groups_for(kept.count, 1) : groups_for(kept.count, kLocal));
+  l.set(39, chunk);
+  SilicaStatus st = l.run(mode == 1 ? groups_for(kept.count, 1) : groups_for(kept.count, kLocal),
+                          static_cast<uint32_t>(splits));
+  if (st == SILICA_OK && splits > 1) st = sum_rows(dev, partials, y);  // a mean's partials are already divided
+  // The command stream orders any later reuse of the range after these reads.
+  if (partial) dev.allocator().release(partial);
+  return st;
 }
 
 }  // namespace silica::vk

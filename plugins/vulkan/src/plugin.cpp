@@ -7,6 +7,7 @@
 //   (the layer enabled through VK_INSTANCE_LAYERS is noticed and treated the same way)
 //   SILICA_VULKAN_VERBOSE=1     print validation messages and device features as they arrive
 //   SILICA_VULKAN_PROFILE=1     print each device's dispatch / barrier / wait counts at exit
+//   SILICA_VULKAN_PROFILE=kernels  also the GPU time of each shader (timestamps; serializes commands)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -142,6 +143,8 @@ void print_profile() {
                  static_cast<unsigned long long>(s.submits), static_cast<unsigned long long>(s.syncs),
                  static_cast<double>(s.upload_bytes) / 1e6, static_cast<double>(s.download_bytes) / 1e6, s.record_s,
                  d->pipelines().create_seconds(), d->pipelines().created(), s.wait_s);
+    const std::string kernels = d->kernel_report();
+    if (!kernels.empty()) std::fprintf(stderr, "GPU time per shader (commands serialized while timed):\n%s", kernels.c_str());
   }
 }
 

@@ -3,7 +3,8 @@
 //   P(0) outputs, P(1) values per output,
 //   P(2) kept ndim, P(3..10) kept shape, P(11..18) kept strides of x,
 //   P(19) reduced ndim, P(20..27) reduced shape, P(28..35) reduced strides of x,
-//   P(36) x base, P(37) y base, PF(38) a float attribute (var/std: the correction).
+//   P(36) x base, P(37) y base, PF(38) a float attribute (var/std: the correction),
+//   P(39) values per split (reduce_float's MODE 1; see there).
 // MODE 0: one invocation per output; MODE 1: one 256-wide workgroup per output, values
 // spread over its invocations and combined in shared memory.
 #ifndef SILICA_REDUCE_LAYOUT_GLSL
@@ -24,6 +25,7 @@ int kept_offset(int o) {
 }
 
 int reduced_offset(int r) {
+  if (P(19) == 1) return r * P(28);  // the common case, without a division
   int off = 0;
   for (int d = P(19) - 1; d >= 0; --d) {
     int s = P(20 + d);
