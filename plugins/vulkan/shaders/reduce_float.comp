@@ -70,12 +70,25 @@ shared uint sh_flags[REDUCE_LOCAL];
 
 void main() {
   const int outputs = P(0), count = P(1), ybase = P(37);
-  if (MODE == 0 && (OP == OP_SUM || OP == OP_MEAN)) {
-    for (int o = int(gl_GlobalInvocationID.x); o < outputs; o += grid_threads()) {
-      const int base = kept_offset(o);
+  if (MODE == 2) {
+    // Sums and means of outputs that are neighbours in x (kept stride 1): a workgroup takes
+    // 32 neighbouring outputs, 8 invocations each, which read 32 neighbouring values per
+    // step and combine their 8 partial sums in shared memory.
+    const uint t = gl_LocalInvocationID.x, lane = t / 32u;
+    for (int o0 = int(gl_WorkGroupID.x) * 32; o0 < outputs; o0 += int(gl_NumWorkGroups.x) * 32) {
+      const int o = o0 + int(t % 32u);
       float s = 0.0;
-      for (int r = 0; r < count; ++r) s += x_loadf(base + reduced_offset(r));
-      y_storef(ybase + o, OP == OP_MEAN ? (count > 0 ? div_precise(s, float(count)) : SILICA_NAN) : s);
+      if (o < outputs) {
+        const int base = kept_offset(o);
+        for (int r = int(lane); r < count; r += 8) s += x_loadf(base + reduced_offset(r));
+      }
+      sh_v[t] = s;
+      barrier();
+      if (lane == 0u && o < outputs) {
+        for (uint k = 1u; k < 8u; ++k) s += sh_v[t + 32u * k];
+        y_storef(ybase + o, OP == OP_MEAN ? (count > 0 ? div_precise(s, float(count)) : SILICA_NAN) : s);
+      }
+      barrier();
     }
     return;
   }

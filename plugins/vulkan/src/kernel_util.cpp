@@ -167,10 +167,10 @@ SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols) {
 SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y) {
   const int64_t S = x.shape[0], n = x.shape[1];
   Launch l(dev, "reduce_float");
-  l.spec(SILICA_OP_SUM).spec(y.dtype).spec(x.dtype).spec(0);
+  l.spec(SILICA_OP_SUM).spec(y.dtype).spec(x.dtype).spec(2);
   l.set(0, n).set(1, S).set(2, 1).set(3, n).set(11, 1).set(19, 1).set(20, S).set(28, n);
   l.set(37, l.bind(y, true)).set(36, l.bind(x, false));
-  return l.run(groups_for(n, 256));
+  return l.run(groups_for(n, 32));
 }
 
 }  // namespace silica::vk

@@ -85,7 +85,7 @@ class Launch {
 
 /// A temporary buffer viewed as a contiguous f32 (rows, cols) tensor.
 SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols);
-/// y (n) = the sum over axis 0 of partial results x (S, n), one invocation per output.
+/// y (n) = the sum over axis 0 of partial results x (S, n).
 SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y);
 
 /// Parameter word index where the strided layout's op-specific words start.

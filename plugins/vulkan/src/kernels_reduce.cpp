@@ -78,7 +78,11 @@ SilicaStatus run_reduce(Device& dev, int32_t op, const SilicaTensorDesc* in, int
   const bool floating = x.dtype == SILICA_F32 || x.dtype == SILICA_F16 || x.dtype == SILICA_BF16;
   std::string shader = op >= SILICA_OP_VAR ? "reduce_stats" : floating ? "reduce_float" : "reduce_int";
   if (!floating && x.dtype == SILICA_I64) shader += "_i64";
-  const int mode = reduced.count >= kWorkgroupThreshold ? 1 : 0;
+  int mode = reduced.count >= kWorkgroupThreshold ? 1 : 0;
+  // Sums of neighbouring outputs: 32 per workgroup, their values read side by side.
+  if (mode == 0 && shader == "reduce_float" && (op == SILICA_OP_SUM || op == SILICA_OP_MEAN) && kept.ndim >= 1 &&
+      kept.strides[kept.ndim - 1] == 1 && reduced.count > 1)
+    mode = 2;
 
   // Few outputs of many values each (a bias gradient, a full sum) would leave most of a
   // GPU idle with a workgroup per output: sums and means are split over several
@@ -103,7 +107,7 @@ SilicaStatus run_reduce(Device& dev, int32_t op, const SilicaTensorDesc* in, int
   l.set(36, l.bind(x, false));         // binding 2
   l.setf(38, a->num_floats > 0 ? a->floats[0] : 1.0);
   l.set(39, chunk);
-  SilicaStatus st = l.run(mode == 1 ? groups_for(kept.count, 1) : groups_for(kept.count, kLocal),
+  SilicaStatus st = l.run(mode == 1 ? groups_for(kept.count, 1) : groups_for(kept.count, mode == 2 ? 32 : kLocal),
                           static_cast<uint32_t>(splits));
   if (st == SILICA_OK && splits > 1) st = sum_rows(dev, partials, y);  // a mean's partials are already divided
   // The command stream orders any later reuse of the range after these reads.

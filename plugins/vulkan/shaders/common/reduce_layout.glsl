@@ -6,7 +6,8 @@
 //   P(36) x base, P(37) y base, PF(38) a float attribute (var/std: the correction),
 //   P(39) values per split (reduce_float's MODE 1; see there).
 // MODE 0: one invocation per output; MODE 1: one 256-wide workgroup per output, values
-// spread over its invocations and combined in shared memory.
+// spread over its invocations and combined in shared memory; MODE 2 (sums of outputs
+// that are neighbours in x): 32 outputs per workgroup, 8 invocations each.
 #ifndef SILICA_REDUCE_LAYOUT_GLSL
 #define SILICA_REDUCE_LAYOUT_GLSL
 
