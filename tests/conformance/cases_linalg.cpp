@@ -9,6 +9,7 @@ namespace {
 
 const std::vector<DType> kFloat = {DType::f32, DType::f64, DType::f16, DType::bf16};
 const std::vector<DType> kF32 = {DType::f32};
+const std::vector<DType> kHalves = {DType::f16, DType::bf16};
 
 using Run = std::function<Tensor(const std::vector<Tensor>&)>;
 
@@ -65,6 +66,13 @@ void add_matmul_cases(std::vector<Case>& cases) {
   cases.push_back({"matmul/many_small", {in({40, 5, 6}), in({40, 6, 7})}, mm, kF32, false});
   cases.push_back({"matmul/large_batched", {in({2, 70, 80}), in({2, 80, 60})}, mm, kF32, false});
   cases.push_back({"matmul/large", {in({64, 300}), in({300, 70})}, mm, kF32, false});
+  // Big enough for GPU tensor-core paths: edge tiles, rows not a multiple of 8 halves
+  // (element loads), whole 16-byte rows, and a transposed operand.
+  cases.push_back({"matmul/tensor_core_edges", {in({130, 200}), in({200, 150})}, mm, kHalves, false});
+  cases.push_back({"matmul/tensor_core_aligned", {in({256, 136}), in({136, 264})}, mm, kHalves, false});
+  cases.push_back({"matmul/tensor_core_transposed", {in({136, 256}), in({264, 136})},
+                   [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(0, 1), x[1].transpose(0, 1)); },
+                   kHalves, false});
 }
 
 Run conv(Conv2dOptions o, bool bias) {

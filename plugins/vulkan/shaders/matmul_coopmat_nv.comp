@@ -1,12 +1,19 @@
 // MATMUL on tensor cores through VK_NV_cooperative_matrix (NVIDIA only: exempt from the
 // portable-path rules and from the MSL test): f16 a and b, f32 accumulation, any output
-// dtype. Same parameters and grid as matmul.comp, with 128 x 128 output tiles.
+// dtype. Same parameters and grid as matmul.comp, with BM x BN output tiles.
 //
-// A workgroup of 8 subgroups (32 invocations each) computes one 128 x 128 tile of y; each
-// subgroup a 64 x 32 block as 4 x 2 accumulators of 16 x 16. Per 32-deep slice of k, the
-// workgroup stages a's 128 x 32 and b's 32 x 128 blocks in shared memory in their global
-// layout (row-major, or transposed: then loaded column-major), 16 bytes per load where
-// the host found the operands aligned (VEC), element by element otherwise.
+// A workgroup of WARPS subgroups (32 invocations each) computes one BM x BN tile of y; the
+// subgroups form a WARPS_M x (WARPS / WARPS_M) grid, each computing TM x TN accumulators
+// of 16 x 16. Per BK-deep slice of k, the workgroup stages a's BM x BK and b's BK x BN
+// blocks in shared memory in their global layout (row-major, or transposed: then loaded
+// column-major), 16 bytes per load where the host found the operands aligned (VEC),
+// element by element otherwise.
+//
+// The tile is fixed at compile time (kernels_matmul.cpp knows it): 128 x 128 with 2 x 4
+// subgroups of 4 x 2 accumulators and k slices of 16. On an H200, 4096^3 f16 ran at
+// 159 TFLOP/s with it; slices of 32 ran at 102, 128 x 256 tiles at 108-148, 4-subgroup
+// workgroups at 91-113, double-buffered shared memory at 94-148 and shared blocks typed as
+// halves at 152 (the small tile leaves room for two workgroups per multiprocessor).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_NV_cooperative_matrix : require
@@ -14,7 +21,6 @@
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_EXT_control_flow_attributes : require
-layout(local_size_x = 256) in;
 layout(constant_id = 4) const bool A_K_FAST = true;  // a row-major (else transposed)
 layout(constant_id = 5) const bool B_N_FAST = true;  // b row-major (else transposed)
 #include "params.glsl"
@@ -38,19 +44,27 @@ layout(constant_id = 6) const bool VEC = false;
 layout(std430, set = 0, binding = 2) readonly buffer a_vec_block { uvec4 a_v[]; };
 layout(std430, set = 0, binding = 3) readonly buffer b_vec_block { uvec4 b_v[]; };
 
-#define BM 128
-#define BN 128
-#define BK 32
-// Shared blocks hold 8 halves per uvec4. A row of a row-major block is BK halves plus one
-// chunk of padding (keeps chunks 16-byte aligned and spreads rows over the banks).
-#define ROW_CHUNKS_K (BK / 8 + 1)    // a row-major / b transposed: rows of k
-#define ROW_CHUNKS_MN (BM / 8 + 1)   // a transposed / b row-major: rows of m or n
-shared uvec4 sh_a[BM * ROW_CHUNKS_K];  // BM * 5 >= BK * 17 chunks
-shared uvec4 sh_b[BN * ROW_CHUNKS_K];
-shared float sh_out[8][256];  // per subgroup: one 16 x 16 accumulator on its way out
+const int WARPS = 8;    // subgroups per workgroup
+const int WARPS_M = 2;  // subgroups along m (WARPS / WARPS_M along n)
+const int TM = 4;       // 16 x 16 accumulators per subgroup along m
+const int TN = 2;       // ... and along n
+const int BK = 16;      // k per shared-memory slice (a multiple of 16)
+const int THREADS = WARPS * 32;
+layout(local_size_x = THREADS) in;
+const int WARPS_N = WARPS / WARPS_M;
+const int WM = TM * 16, WN = TN * 16;  // one subgroup's block
+const int BM = WARPS_M * WM, BN = WARPS_N * WN;
+// Shared blocks hold 8 halves per uvec4. A row of a block is its contiguous dim's length
+// plus one chunk of padding (keeps chunks 16-byte aligned and spreads rows over the banks):
+// BK rows of BM / 8 + 1 chunks, or BM rows of BK / 8 + 1; both fit BM * BK / 8 + BM + BK.
+shared uvec4 sh_a[BM * BK / 8 + BM + BK];
+shared uvec4 sh_b[BN * BK / 8 + BN + BK];
+shared float sh_out[WARPS][256];  // per subgroup: one 16 x 16 accumulator on its way out
 
-const int A_STRIDE = A_K_FAST ? ROW_CHUNKS_K : ROW_CHUNKS_MN;  // in chunks
-const int B_STRIDE = B_N_FAST ? ROW_CHUNKS_MN : ROW_CHUNKS_K;
+const int A_STRIDE = A_K_FAST ? BK / 8 + 1 : BM / 8 + 1;  // in chunks
+const int B_STRIDE = B_N_FAST ? BN / 8 + 1 : BK / 8 + 1;
+// 16-byte chunks of a's and b's blocks each invocation moves per slice.
+const int A_CHUNKS = BM * BK / 8 / THREADS, B_CHUNKS = BN * BK / 8 / THREADS;
 
 // One 16-byte chunk (8 halves along the contiguous dim) of an f16 tensor: element (r, c)
 // of the block at base + (row0 + r) * row_stride + col0 + c, zero outside
@@ -79,7 +93,7 @@ const int B_STRIDE = B_N_FAST ? ROW_CHUNKS_MN : ROW_CHUNKS_K;
 
 int g_M, g_N, g_K, g_sam, g_sak, g_sbk, g_sbn, g_m0, g_n0, g_a_base, g_b_base;
 
-// Chunk w (0..511) of a's / b's block for the k slice starting at k0.
+// Chunk w of a's / b's block for the k slice starting at k0.
 uvec4 fetch_a(int w, int k0, out int slot) {
   if (A_K_FAST) FETCH(a, A_STRIDE, BK, g_a_base, g_sam, g_m0, g_M, k0, g_K)
   else FETCH(a, A_STRIDE, BM, g_a_base, g_sak, k0, g_K, g_m0, g_M)
@@ -96,7 +110,7 @@ void main() {
   const int m0 = int(gl_WorkGroupID.y) * BM, n0 = int(gl_WorkGroupID.x) * BN;
   g_m0 = m0, g_n0 = n0;
   const uint warp = gl_SubgroupID;
-  const int wm = int(warp / 4u) * 64, wn = int(warp % 4u) * 32;  // this subgroup's block
+  const int wm = int(warp) / WARPS_N * WM, wn = int(warp) % WARPS_N * WN;  // this subgroup's block
   const int t = int(gl_LocalInvocationID.x);
   for (int batch = int(gl_WorkGroupID.z); batch < batches; batch += int(gl_NumWorkGroups.z)) {
     int a_base = P(23), b_base = P(26), rest = batch;
@@ -107,45 +121,40 @@ void main() {
       b_base += c * P(17 + d);
     }
     g_a_base = a_base, g_b_base = b_base;
-    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[4][2];
-    [[unroll]] for (int i = 0; i < 4; ++i)
-      [[unroll]] for (int j = 0; j < 2; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[TM][TN];
+    [[unroll]] for (int i = 0; i < TM; ++i)
+      [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
 
-    // Each invocation moves 2 chunks of a and 2 of b per k slice; the next slice's chunks
-    // are fetched into registers before this slice's products, hiding their latency.
-    uvec4 ra[2], rb[2];
-    int sa[2], sb[2];
-    [[unroll]] for (int q = 0; q < 2; ++q) {
-      ra[q] = fetch_a(t + 256 * q, 0, sa[q]);
-      rb[q] = fetch_b(t + 256 * q, 0, sb[q]);
-    }
+    // Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of b per k slice; the next
+    // slice's chunks are fetched into registers before this slice's products, hiding
+    // their latency.
+    uvec4 ra[A_CHUNKS], rb[B_CHUNKS];
+    int sa[A_CHUNKS], sb[B_CHUNKS];
+    [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, 0, sa[q]);
+    [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, 0, sb[q]);
     for (int k0 = 0; k0 < K; k0 += BK) {
-      [[unroll]] for (int q = 0; q < 2; ++q) {
-        sh_a[sa[q]] = ra[q];
-        sh_b[sb[q]] = rb[q];
-      }
+      [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];
+      [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) sh_b[sb[q]] = rb[q];
       barrier();
       if (k0 + BK < K) {
-        [[unroll]] for (int q = 0; q < 2; ++q) {
-          ra[q] = fetch_a(t + 256 * q, k0 + BK, sa[q]);
-          rb[q] = fetch_b(t + 256 * q, k0 + BK, sb[q]);
-        }
+        [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, k0 + BK, sa[q]);
+        [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, k0 + BK, sb[q]);
       }
       [[unroll]] for (int kk = 0; kk < BK; kk += 16) {
-        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[4], fb[2];
+        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TM], fb[TN];
         // Offsets and strides count uvec4 chunks of 8 halves.
-        [[unroll]] for (int i = 0; i < 4; ++i) {
+        [[unroll]] for (int i = 0; i < TM; ++i) {
           const int r = wm + 16 * i;
           if (A_K_FAST) coopMatLoadNV(fa[i], sh_a, uint(r * A_STRIDE + kk / 8), uint(A_STRIDE), false);
           else coopMatLoadNV(fa[i], sh_a, uint(kk * A_STRIDE + r / 8), uint(A_STRIDE), true);
         }
-        [[unroll]] for (int j = 0; j < 2; ++j) {
+        [[unroll]] for (int j = 0; j < TN; ++j) {
           const int c = wn + 16 * j;
           if (B_N_FAST) coopMatLoadNV(fb[j], sh_b, uint(kk * B_STRIDE + c / 8), uint(B_STRIDE), false);
           else coopMatLoadNV(fb[j], sh_b, uint(c * B_STRIDE + kk / 8), uint(B_STRIDE), true);
         }
-        [[unroll]] for (int i = 0; i < 4; ++i)
-          [[unroll]] for (int j = 0; j < 2; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+        [[unroll]] for (int i = 0; i < TM; ++i)
+          [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
       }
       barrier();
     }
@@ -153,8 +162,8 @@ void main() {
     // Each accumulator goes through shared memory; lane l writes 8 neighbouring outputs.
     const int y_base = P(29) + batch * M * N;
     const uint lane = gl_SubgroupInvocationID;
-    [[unroll]] for (int i = 0; i < 4; ++i) {
-      [[unroll]] for (int j = 0; j < 2; ++j) {
+    [[unroll]] for (int i = 0; i < TM; ++i) {
+      [[unroll]] for (int j = 0; j < TN; ++j) {
         coopMatStoreNV(acc[i][j], sh_out[warp], 0u, 16u, false);
         subgroupMemoryBarrierShared();
         subgroupBarrier();
