@@ -105,15 +105,34 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd) {
     if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: subgroup size %u\n", subgroup.subgroupSize);
     return false;
   }
+  // The shader's scoped barriers (GL_KHR_memory_scope_semantics) declare the Vulkan memory
+  // model, which the device must offer, and f16 needs shaderFloat16 (the instance asks for
+  // Vulkan 1.1, so both come from their extensions rather than 1.2 core).
+  const auto ext = device_extensions(pd);
+  if (!has_extension(ext, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME) ||
+      !has_extension(ext, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
+    if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: no VK_KHR_vulkan_memory_model or shader_float16_int8\n");
+    return false;
+  }
   VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
   f16.pNext = &coop;
+  coop.pNext = &memory_model;
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   f2.pNext = &f16;
   vkGetPhysicalDeviceFeatures2(pd, &f2);
-  if (!f16.shaderFloat16 || !coop.cooperativeMatrix) {
-    if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: shaderFloat16 %d, cooperativeMatrix %d\n",
-                              f16.shaderFloat16, coop.cooperativeMatrix);
+  // Device scope too: with the memory model on, every other shader's device-scope atomics
+  // need it.
+  if (!f16.shaderFloat16 || !coop.cooperativeMatrix || !memory_model.vulkanMemoryModel ||
+      !memory_model.vulkanMemoryModelDeviceScope) {
+    if (verbose)
+      std::fprintf(stderr,
+                   "silica vulkan: NV coopmat: shaderFloat16 %d, cooperativeMatrix %d, vulkanMemoryModel %d, "
+                   "vulkanMemoryModelDeviceScope %d\n",
+                   f16.shaderFloat16, coop.cooperativeMatrix, memory_model.vulkanMemoryModel,
+                   memory_model.vulkanMemoryModelDeviceScope);
     return false;
   }
   uint32_t n = 0;
