@@ -12,6 +12,7 @@
 #     --threads N           CPU threads for both training loops [THREADS, default 4]
 #     --skip-matmul, --skip-train
 #   PYTHON=/path/to/python  the python with torch (CUDA build) and numpy, if not python3
+#   SILICA_COMMIT=abc1234   the commit to report, when the build was made from another checkout
 #
 # What is measured:
 # (a) Square matmul y = a . b, n x n, f32 / f16 / bf16: bench/bench_device_matmul.cpp beside
@@ -87,7 +88,10 @@ trap 'rm -rf "$tmp"' EXIT
 # ---- What ran where ----
 echo "# Silica vs PyTorch on a GPU, $(date -u '+%Y-%m-%d %H:%M UTC'), host $(hostname)"
 echo
-echo "- Silica: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src plugins include 2>/dev/null || echo ' (with local changes)'), device --device $silica_device, build $build"
+# SILICA_COMMIT names the build's commit where the tree here is not its checkout (a build
+# carried to another machine).
+commit=${SILICA_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src plugins include 2>/dev/null || echo ' (with local changes)')}
+echo "- Silica: commit $commit, device --device $silica_device, build $build"
 if command -v nvidia-smi >/dev/null; then
   echo "- GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1) (name, driver, memory; nvidia-smi)"
 else
