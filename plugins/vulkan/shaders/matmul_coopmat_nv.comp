@@ -12,8 +12,9 @@
 // The tile is fixed at compile time (kernels_matmul.cpp knows it): 128 x 128 with 2 x 4
 // subgroups of 4 x 2 accumulators and k slices of 16. On an H200, 4096^3 f16 ran at
 // 159 TFLOP/s with it; slices of 32 ran at 102, 128 x 256 tiles at 108-148, 4-subgroup
-// workgroups at 91-113, double-buffered shared memory at 94-148 and shared blocks typed as
-// halves at 152 (the small tile leaves room for two workgroups per multiprocessor).
+// workgroups at 91-113, double-buffered shared memory at 94-148, shared blocks typed as
+// halves at 152, and fragments loaded straight from the buffers (no shared memory, no
+// barriers) at 28-51 (the small tile leaves room for two workgroups per multiprocessor).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_NV_cooperative_matrix : require
