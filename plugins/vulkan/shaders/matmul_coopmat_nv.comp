@@ -1,6 +1,7 @@
 // MATMUL on tensor cores through VK_NV_cooperative_matrix (NVIDIA only: exempt from the
 // portable-path rules and from the MSL test): f16 a and b, f32 accumulation, any output
-// dtype. Same parameters and grid as matmul.comp, with BM x BN output tiles.
+// dtype (and bf16 products through to_f16_scaled.comp: SCALED). Same parameters and grid
+// as matmul.comp, with BM x BN output tiles.
 //
 // A workgroup of WARPS subgroups (32 invocations each) computes one BM x BN tile of y; the
 // subgroups form a WARPS_M x (WARPS / WARPS_M) grid, each computing TM x TN accumulators
@@ -44,6 +45,11 @@ layout(constant_id = 5) const bool B_N_FAST = true;  // b row-major (else transp
 layout(constant_id = 6) const bool VEC = false;
 layout(std430, set = 0, binding = 2) readonly buffer a_vec_block { uvec4 a_v[]; };
 layout(std430, set = 0, binding = 3) readonly buffer b_vec_block { uvec4 b_v[]; };
+// SCALED (bf16 products, see to_f16_scaled.comp): a and b hold rows scaled by 2^-e, and
+// output (m, n) is multiplied by 2^(e_a[m] + e_b[n]); P(30), P(31) the exponents' bases.
+layout(constant_id = 7) const bool SCALED = false;
+layout(std430, set = 0, binding = 4) readonly buffer ea_block { int ea_w[]; };
+layout(std430, set = 0, binding = 5) readonly buffer eb_block { int eb_w[]; };
 
 const int WARPS = 8;    // subgroups per workgroup
 const int WARPS_M = 2;  // subgroups along m (WARPS / WARPS_M along n)
@@ -172,11 +178,17 @@ void main() {
         const int m = m0 + wm + 16 * i + r, n = n0 + wn + 16 * j + c0;
         if (m < M) {
           const int e = y_base + m * N + n;
-          const bool pairs = y_dt == DT_F16 && (e & 1) == 0;
+          const bool pairs = (y_dt == DT_F16 || y_dt == DT_BF16) && (e & 1) == 0;
+          const int em = SCALED ? ea_w[P(30) + m] : 0;
           for (int c = 0; c < 8; c += 2) {
-            const float v0 = sh_out[warp][r * 16 + c0 + c], v1 = sh_out[warp][r * 16 + c0 + c + 1];
+            float v0 = sh_out[warp][r * 16 + c0 + c], v1 = sh_out[warp][r * 16 + c0 + c + 1];
+            if (SCALED) {
+              if (n + c < N) v0 = ldexp(v0, em + eb_w[P(31) + n + c]);
+              if (n + c + 1 < N) v1 = ldexp(v1, em + eb_w[P(31) + n + c + 1]);
+            }
             if (pairs && n + c + 1 < N) {
-              y_w[(e + c) >> 1] = float_to_half(v0) | (float_to_half(v1) << 16);
+              y_w[(e + c) >> 1] = y_dt == DT_F16 ? float_to_half(v0) | (float_to_half(v1) << 16)
+                                                 : float_to_bf16(v0) | (float_to_bf16(v1) << 16);
             } else {
               if (n + c < N) y_storef(e + c, v0);
               if (n + c + 1 < N) y_storef(e + c + 1, v1);

@@ -1,9 +1,11 @@
 // Batched matrix product y (..., M, N) = a (..., M, K) . b (..., K, N) with the tiled GEMM
 // of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat_nv.comp) for
-// f16 operands where the device offers VK_NV_cooperative_matrix. Operands are read in place whatever their layout
+// f16 operands where the device offers VK_NV_cooperative_matrix (2-D bf16 products too,
+// through scaled f16 copies). Operands are read in place whatever their layout
 // (row-major or transposed last two dims, batch strides of 0 where broadcast); the layout
 // picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
+#include <cstdlib>
 
 #include "instance.h"
 #include "kernel_util.h"
@@ -12,9 +14,106 @@
 namespace silica::vk {
 
 namespace {
+
 constexpr int64_t kTile = 64;       // matmul.comp
 constexpr int64_t kCoopTile = 128;  // matmul_coopmat_nv.comp
+
+// A temporary buffer viewed as a contiguous (rows, cols) tensor of `dtype`.
+SilicaTensorDesc flat(Buffer* b, int32_t dtype, int64_t rows, int64_t cols) {
+  SilicaTensorDesc d{};
+  d.buffer = b;
+  d.dtype = dtype;
+  d.ndim = 2;
+  d.shape[0] = rows;
+  d.shape[1] = cols;
+  d.strides[0] = cols;
+  d.strides[1] = 1;
+  return d;
 }
+
+// bf16 x bf16 on the f16 tensor cores: each row of a and each column of b is scaled by a
+// power of two into f16 (exact for bf16's 8 significant bits; see to_f16_scaled.comp), a
+// as (M, KP) and b as (KP, NP), both row-major with K and N padded to multiples of 8, and
+// the GEMM scales each output back. 2-D products.
+SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const SilicaTensorDesc& b,
+                                const SilicaTensorDesc& y, int64_t M, int64_t N, int64_t K) {
+  const int nd = y.ndim;
+  const int64_t KP = (K + 7) / 8 * 8, NP = (N + 7) / 8 * 8;
+  const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1], sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
+  Buffer *ha = nullptr, *hb = nullptr, *ea = nullptr, *eb = nullptr;
+  SilicaStatus st = dev.allocate(static_cast<uint64_t>(M * KP * 2), &ha);
+  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(KP * NP * 2), &hb);
+  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(M * 4), &ea);
+  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(N * 4), &eb);
+  const SilicaTensorDesc ha_d = flat(ha, SILICA_F16, M, KP), hb_d = flat(hb, SILICA_F16, KP, NP);
+  const SilicaTensorDesc ea_d = flat(ea, SILICA_I32, 1, M), eb_d = flat(eb, SILICA_I32, 1, N);
+  // The exponents of R rows of K values, element (r, k) at r * rs + k * ks: a workgroup per
+  // row where rows run along k; else partial maxima over chunks of k with an invocation per
+  // row and chunk (neighbours read side by side), then one pass over the partials.
+  auto exponents = [&](const SilicaTensorDesc& x, int64_t R, int64_t rs, int64_t ks, const SilicaTensorDesc& e) {
+    if (ks == 1 || rs != 1) {
+      Launch l(dev, "to_f16_scaled");
+      l.spec(x.dtype).spec(0).spec(1);
+      l.set(0, R).set(1, K).set(3, rs).set(4, ks);
+      l.bind(e, true);  // binding 1 (h) is not used in this step: e stands in
+      l.set(7, l.bind(e, true)).set(5, l.bind(x, false));
+      return l.run(groups_for(R, 1));
+    }
+    const int64_t chunk = std::max<int64_t>(128, (K + 65534) / 65535);  // at most 65535 chunks
+    const int64_t chunks = std::max<int64_t>((K + chunk - 1) / chunk, 1);
+    Buffer* partial = nullptr;
+    SilicaStatus s = dev.allocate(static_cast<uint64_t>(chunks * R * 4), &partial);
+    if (s != SILICA_OK) return s;
+    const SilicaTensorDesc p = flat(partial, SILICA_I32, chunks, R);
+    Launch l1(dev, "to_f16_scaled");
+    l1.spec(x.dtype).spec(1).spec(1);
+    l1.set(0, R).set(1, K).set(3, rs).set(4, ks).set(9, chunk);
+    l1.bind(p, true);  // binding 1 is not used in this step
+    l1.set(7, l1.bind(p, true)).set(5, l1.bind(x, false));
+    s = l1.run(groups_for(R, 256), static_cast<uint32_t>(chunks));
+    if (s == SILICA_OK) {
+      Launch l3(dev, "to_f16_scaled");
+      l3.spec(x.dtype).spec(3).spec(1);
+      l3.set(0, R).set(10, chunks);
+      l3.set(11, l3.bind(p, false)).set(7, l3.bind(e, true));
+      l3.bind(x, false);  // binding 3 is not used in this step
+      s = l3.run(groups_for(R, 256));
+    }
+    dev.allocator().release(partial);
+    return s;
+  };
+  // h (rows x cols, row-major) = source (i, j) at i * si + j * sj inside lim_i x lim_j, else
+  // 0, scaled by e of its row (a) or column (b).
+  auto convert = [&](const SilicaTensorDesc& x, int64_t rows, int64_t cols, int64_t lim_i, int64_t lim_j, int64_t si,
+                     int64_t sj, bool by_row, const SilicaTensorDesc& h, const SilicaTensorDesc& e) {
+    Launch l(dev, "to_f16_scaled");
+    l.spec(x.dtype).spec(2).spec(by_row);
+    l.set(0, rows).set(1, cols).set(2, lim_i).set(3, lim_j).set(4, si).set(5, sj);
+    l.set(7, l.bind(h, true) / 2).set(8, l.bind(e, false)).set(6, l.bind(x, false));
+    return l.run(groups_for(rows * cols / 2, 256));
+  };
+  if (st == SILICA_OK) st = exponents(a, M, sam, sak, ea_d);
+  if (st == SILICA_OK) st = exponents(b, N, sbn, sbk, eb_d);  // b's columns are its rows here
+  if (st == SILICA_OK) st = convert(a, M, KP, M, K, sam, sak, true, ha_d, ea_d);
+  if (st == SILICA_OK) st = convert(b, KP, NP, K, N, sbk, sbn, false, hb_d, eb_d);
+  if (st == SILICA_OK) {
+    Launch l(dev, "matmul_coopmat_nv");
+    l.spec(0).spec(y.dtype).spec(SILICA_F16).spec(SILICA_F16).spec(true).spec(true).spec(true).spec(true);
+    l.set(0, M).set(1, N).set(2, KP).set(3, 1).set(4, 0);
+    l.set(29, l.bind(y, true));
+    l.set(23, l.bind(ha_d, false)).set(24, KP).set(25, 1);
+    l.set(26, l.bind(hb_d, false)).set(27, NP).set(28, 1);
+    l.set(30, l.bind(ea_d, false)).set(31, l.bind(eb_d, false));
+    st = l.run(static_cast<uint32_t>(std::clamp<int64_t>((N + kCoopTile - 1) / kCoopTile, 1, 65535)),
+               static_cast<uint32_t>(std::clamp<int64_t>((M + kCoopTile - 1) / kCoopTile, 1, 65535)), 1);
+  }
+  // The command stream orders any later reuse of these ranges after the reads above.
+  for (Buffer* t : {ha, hb, ea, eb})
+    if (t) dev.allocator().release(t);
+  return st;
+}
+
+}  // namespace
 
 bool matmul_supports(const DeviceFeatures&, int32_t op, int32_t dtype) {
   return op == SILICA_OP_MATMUL && ((kFloats >> dtype) & 1u);
@@ -50,10 +149,15 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   const int64_t sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
 
   // Tensor cores for f16 products big enough to fill 128 x 128 tiles, with operands that
-  // are row-major or transposed (a unit stride along one of their two dims).
+  // are row-major or transposed (a unit stride along one of their two dims); 2-D bf16
+  // products through scaled f16 copies.
+  const bool big = M * N * K >= (int64_t{1} << 21);
+  if (dev.physical().features.coopmat_nv && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && batches == 1 &&
+      big && !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
+    return matmul_bf16_scaled(dev, a, b, y, M, N, K);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
   const bool coop = dev.physical().features.coopmat_nv && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
-                    (a_rows || sam == 1) && (b_rows || sbk == 1) && M * N * K >= (int64_t{1} << 21);
+                    (a_rows || sam == 1) && (b_rows || sbk == 1) && big;
   Launch l(dev, coop ? "matmul_coopmat_nv" : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, batches).set(4, bnd);
@@ -69,6 +173,8 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
                (b_rows ? eight(sbk) && eight(N) : eight(sbn) && eight(K));
     for (int d = 0; d < bnd; ++d) vec = vec && eight(as[d]) && eight(bs[d]);
     l.spec(vec);
+    l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
+    l.bind(b, false);
   }
   const auto tiles = [](int64_t n, int64_t tile) {
     return static_cast<uint32_t>(std::clamp<int64_t>((n + tile - 1) / tile, 1, 65535));
