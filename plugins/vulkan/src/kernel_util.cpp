@@ -151,11 +151,10 @@ SilicaStatus Launch::run(uint32_t gx, uint32_t gy, uint32_t gz) {
   return device_.dispatch(info_);
 }
 
-// A temporary buffer viewed as a contiguous f32 (rows, cols) tensor.
-SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols) {
+SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols, int32_t dtype) {
   SilicaTensorDesc d{};
   d.buffer = b;
-  d.dtype = SILICA_F32;
+  d.dtype = dtype;
   d.ndim = 2;
   d.shape[0] = rows;
   d.shape[1] = cols;

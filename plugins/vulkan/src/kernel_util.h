@@ -83,8 +83,8 @@ class Launch {
   std::string error_;
 };
 
-/// A temporary buffer viewed as a contiguous f32 (rows, cols) tensor.
-SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols);
+/// A temporary buffer viewed as a contiguous (rows, cols) tensor of `dtype`.
+SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols, int32_t dtype = SILICA_F32);
 /// y (n) = the sum over axis 0 of partial results x (S, n).
 SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y);
 

@@ -18,19 +18,6 @@ namespace {
 constexpr int64_t kTile = 64;       // matmul.comp
 constexpr int64_t kCoopTile = 128;  // matmul_coopmat_nv.comp
 
-// A temporary buffer viewed as a contiguous (rows, cols) tensor of `dtype`.
-SilicaTensorDesc flat(Buffer* b, int32_t dtype, int64_t rows, int64_t cols) {
-  SilicaTensorDesc d{};
-  d.buffer = b;
-  d.dtype = dtype;
-  d.ndim = 2;
-  d.shape[0] = rows;
-  d.shape[1] = cols;
-  d.strides[0] = cols;
-  d.strides[1] = 1;
-  return d;
-}
-
 // bf16 x bf16 on the f16 tensor cores: each row of a and each column of b is scaled by a
 // power of two into f16 (exact for bf16's 8 significant bits; see to_f16_scaled.comp), a
 // as (M, KP) and b as (KP, NP), both row-major with K and N padded to multiples of 8, and
@@ -45,8 +32,8 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
   if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(KP * NP * 2), &hb);
   if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(M * 4), &ea);
   if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(N * 4), &eb);
-  const SilicaTensorDesc ha_d = flat(ha, SILICA_F16, M, KP), hb_d = flat(hb, SILICA_F16, KP, NP);
-  const SilicaTensorDesc ea_d = flat(ea, SILICA_I32, 1, M), eb_d = flat(eb, SILICA_I32, 1, N);
+  const SilicaTensorDesc ha_d = temp_desc(ha, M, KP, SILICA_F16), hb_d = temp_desc(hb, KP, NP, SILICA_F16);
+  const SilicaTensorDesc ea_d = temp_desc(ea, 1, M, SILICA_I32), eb_d = temp_desc(eb, 1, N, SILICA_I32);
   // The exponents of R rows of K values, element (r, k) at r * rs + k * ks: a workgroup per
   // row where rows run along k; else partial maxima over chunks of k with an invocation per
   // row and chunk (neighbours read side by side), then one pass over the partials.
@@ -64,7 +51,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
     Buffer* partial = nullptr;
     SilicaStatus s = dev.allocate(static_cast<uint64_t>(chunks * R * 4), &partial);
     if (s != SILICA_OK) return s;
-    const SilicaTensorDesc p = flat(partial, SILICA_I32, chunks, R);
+    const SilicaTensorDesc p = temp_desc(partial, chunks, R, SILICA_I32);
     Launch l1(dev, "to_f16_scaled");
     l1.spec(x.dtype).spec(1).spec(1);
     l1.set(0, R).set(1, K).set(3, rs).set(4, ks).set(9, chunk);
