@@ -1,5 +1,5 @@
 // One training step of `silica train`'s Fashion-MNIST models on the CPU, and the ops
-// that make it up. The models are built exactly as tools/silica/models.cpp builds them.
+// that make it up. The models come from tools/silica/models.cpp, as `silica train` builds them.
 //
 //   SILICA_NUM_THREADS=2 build/bin/bench_train_step [--benchmark_filter=step/cnn]
 //
@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 
+#include "models.h"  // tools/silica
 #include "silica/nn.h"
 #include "silica/optim.h"
 #include "silica/silica.h"
@@ -35,26 +36,6 @@
 namespace {
 
 using namespace silica;
-using nn::make;
-
-// ---- the models of tools/silica/models.cpp ----
-
-std::shared_ptr<nn::Module> mlp(Generator& gen) {
-  TensorOptions o;
-  return nn::sequential({make<nn::Flatten>(), make<nn::Linear>(784, 256, true, o, &gen), make<nn::ReLU>(),
-                         make<nn::Linear>(256, 128, true, o, &gen), make<nn::ReLU>(),
-                         make<nn::Linear>(128, 10, true, o, &gen)});
-}
-
-std::shared_ptr<nn::Module> cnn(Generator& gen) {
-  TensorOptions o;
-  nn::Conv2dArgs same;
-  same.padding = 1;
-  return nn::sequential({make<nn::Conv2d>(1, 32, 3, same, o, &gen), make<nn::ReLU>(), make<nn::MaxPool2d>(2),
-                         make<nn::Conv2d>(32, 64, 3, same, o, &gen), make<nn::ReLU>(), make<nn::MaxPool2d>(2),
-                         make<nn::Flatten>(), make<nn::Linear>(64 * 7 * 7, 128, true, o, &gen), make<nn::ReLU>(),
-                         make<nn::Linear>(128, 10, true, o, &gen)});
-}
 
 // A model, its optimizer and one batch of random pixels and labels.
 struct Trainer {
@@ -64,7 +45,7 @@ struct Trainer {
 
   Trainer(const std::string& name, int64_t batch) {
     Generator gen(0);
-    model = name == "mlp" ? mlp(gen) : cnn(gen);
+    model = cli::build_model(name, gen);  // the very models `silica train` builds
     optim::AdamOptions o;
     o.lr = 1e-3;
     opt = std::make_unique<optim::Adam>(model->parameters(), o);
