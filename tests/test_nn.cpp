@@ -403,6 +403,41 @@ TEST(Layers, ActivationsAndEmbeddingAndLayerNorm) {
   EXPECT_TRUE(Contains(error_of([&] { ln(ones({2, 3})); }), "[LayerNorm] expects inputs ending in (4), got (2,3)"));
 }
 
+TEST(Layers, EmbeddingPaddingRowStartsAtZeroAndIsNeverTrained) {
+  Generator gen(3);
+  nn::EmbeddingArgs args;
+  args.padding_idx = -1;  // the last row
+  nn::Embedding emb(4, 3, args, DType::f64, &gen);
+  ASSERT_TRUE(emb.padding_idx.has_value());
+  EXPECT_EQ(*emb.padding_idx, 3);
+  EXPECT_EQ(emb.extra_repr(), "4, 3, padding_idx=3");
+  std::vector<double> table = values(emb.weight);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(table[9 + c], 0.0);
+  EXPECT_NE(table[0], 0.0);
+
+  // The padding row is returned like any row (here set by hand), but gets no gradient;
+  // the other rows get the sum of their outputs' gradients.
+  {
+    NoGradGuard no_grad;
+    emb.weight.select(0, 3).fill_(0.5);
+  }
+  Tensor idx = from_vector(std::vector<int64_t>{3, 1, 3, 1, 0}, {5});
+  Tensor y = emb(idx);
+  std::vector<double> rows = values(y);
+  EXPECT_EQ(rows[0], 0.5);
+  EXPECT_EQ(rows[3], table[3]);
+  Tensor g = from_vector(std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {5, 3}, DType::f64);
+  y.backward(g);
+  std::vector<double> grad = values(emb.weight.grad());
+  EXPECT_EQ(grad, (std::vector<double>{13, 14, 15, 4 + 10, 5 + 11, 6 + 12, 0, 0, 0, 0, 0, 0}));
+
+  // The functional form, and bad indices.
+  EXPECT_TRUE(Contains(error_of([] { nn::EmbeddingArgs a; a.padding_idx = 4; nn::Embedding(4, 3, a); }),
+                       "[Embedding] padding_idx 4 is out of range for 4 embeddings (use -4 to 3)"));
+  EXPECT_TRUE(Contains(error_of([&] { embedding(emb.weight, idx, -5); }),
+                       "[embedding] padding_idx -5 is out of range for 4 embeddings"));
+}
+
 // ---- Losses ----
 
 TEST(Loss, MseL1AndBceAreHandComputed) {

@@ -133,8 +133,10 @@ Tensor dropout(const Tensor& x, double p, bool training = true);
 Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype = DType::f32);
 
 // ---- Indexing ----
-/// Rows of weight (V, D) picked by indices (…) (i64) -> (…, D).
-Tensor embedding(const Tensor& weight, const Tensor& indices);
+/// Rows of weight (V, D) picked by indices (…) (i64) -> (…, D). With padding_idx (negative
+/// counts from V), that row is returned like any other but gets no gradient (PyTorch's
+/// padding_idx).
+Tensor embedding(const Tensor& weight, const Tensor& indices, std::optional<int64_t> padding_idx = std::nullopt);
 Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index);
 Tensor gather(const Tensor& x, int64_t axis, const Tensor& index);
 /// base with src added at index along axis (out of place).

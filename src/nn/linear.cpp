@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "silica/autograd.h"
 #include "silica/error.h"
 #include "silica/nn/init.h"
 #include "silica/ops.h"
@@ -56,22 +57,39 @@ std::string Linear::extra_repr() const {
 }
 
 Embedding::Embedding(int64_t num, int64_t dim, const TensorOptions& options, Generator* gen)
+    : Embedding(num, dim, EmbeddingArgs{}, options, gen) {}
+
+Embedding::Embedding(int64_t num, int64_t dim, const EmbeddingArgs& args, const TensorOptions& options, Generator* gen)
     : Module("Embedding"), num_embeddings(num), embedding_dim(dim) {
   if (num <= 0 || dim <= 0)
     throw Error("[Embedding] sizes must be > 0, got num_embeddings=" + std::to_string(num) +
                 " embedding_dim=" + std::to_string(dim));
+  if (args.padding_idx) {
+    const int64_t p = *args.padding_idx < 0 ? *args.padding_idx + num : *args.padding_idx;
+    if (p < 0 || p >= num)
+      throw Error("[Embedding] padding_idx " + std::to_string(*args.padding_idx) + " is out of range for " +
+                  std::to_string(num) + " embeddings (use -" + std::to_string(num) + " to " + std::to_string(num - 1) +
+                  ")");
+    padding_idx = p;
+  }
   weight = register_parameter("weight", empty({num, dim}, param_options(options, "Embedding")));
   init::normal_(weight, 0.0, 1.0, gen);
+  if (padding_idx) {
+    NoGradGuard no_grad;
+    weight.select(0, *padding_idx).fill_(0.0);
+  }
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
   if (is_floating(indices.dtype()))
     throw Error(std::string("[Embedding] expects integer indices, got ") + dtype_name(indices.dtype()));
-  return embedding(weight, indices.to(DType::i64));
+  return embedding(weight, indices.to(DType::i64), padding_idx);
 }
 
 std::string Embedding::extra_repr() const {
-  return std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
+  std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
+  if (padding_idx) s += ", padding_idx=" + std::to_string(*padding_idx);
+  return s;
 }
 
 }  // namespace silica::nn

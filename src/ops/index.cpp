@@ -166,13 +166,25 @@ Tensor scatter_add(const Tensor& base, int64_t axis_in, const Tensor& index_in, 
   return y;
 }
 
-Tensor embedding(const Tensor& weight, const Tensor& indices) {
+Tensor embedding(const Tensor& weight, const Tensor& indices, std::optional<int64_t> padding_idx) {
   if (weight.dim() != 2)
     throw Error("[embedding] weight must be 2-D (num_embeddings, embedding_dim), got " + describe(weight));
   Tensor idx = index_tensor(indices, "embedding");
   Shape out = idx.shape();
   out.push_back(weight.shape()[1]);
-  return index_select_impl("embedding", weight, 0, idx.reshape({idx.numel()})).reshape(out);
+  Tensor flat = idx.reshape({idx.numel()});
+  Tensor rows = index_select_impl("embedding", weight, 0, flat);
+  if (padding_idx) {
+    const int64_t v = weight.shape()[0], p = *padding_idx < 0 ? *padding_idx + v : *padding_idx;
+    if (p < 0 || p >= v)
+      throw Error("[embedding] padding_idx " + std::to_string(*padding_idx) + " is out of range for " +
+                  std::to_string(v) + " embeddings (use -" + std::to_string(v) + " to " + std::to_string(v - 1) +
+                  ")");
+    // The same values either way; only rows not at the padding index pass a gradient on.
+    Tensor keep = ne(flat, scalar(static_cast<double>(p), TensorOptions(DType::i64).with_device(flat.device())));
+    rows = where(keep.unsqueeze(1), rows, rows.detach());
+  }
+  return rows.reshape(out);
 }
 
 }  // namespace silica
