@@ -212,6 +212,30 @@ TEST(BatchNorm, TrainingUsesBatchStatisticsAndUpdatesRunningOnes) {
   EXPECT_EQ(bn.num_batches_tracked.item(), 1.0);
 }
 
+TEST(BatchNorm, NoMomentumKeepsACumulativeAverage) {
+  nn::BatchNorm2d bn(2, {.momentum = std::nullopt});
+  EXPECT_NE(bn.extra_repr().find("momentum=none"), std::string::npos) << bn.extra_repr();
+  Generator gen(5);
+  std::vector<double> means[2], vars[2];
+  for (int step = 0; step < 3; ++step) {
+    Tensor x = randn({3, 2, 4, 5}, DType::f64, &gen) * (1.0 + step) + static_cast<double>(step);
+    Tensor y = bn(x);
+    EXPECT_EQ(y.shape(), x.shape());
+    std::vector<double> m = values(mean(x, {0, 2, 3})), v = values(var(x, {0, 2, 3}));
+    for (int c = 0; c < 2; ++c) {
+      means[c].push_back(m[static_cast<size_t>(c)]);
+      vars[c].push_back(v[static_cast<size_t>(c)]);
+    }
+  }
+  // The running statistics are the plain averages of the three batches' (unbiased) ones.
+  std::vector<double> rm = values(bn.running_mean), rv = values(bn.running_var);
+  for (int c = 0; c < 2; ++c) {
+    EXPECT_NEAR(rm[static_cast<size_t>(c)], (means[c][0] + means[c][1] + means[c][2]) / 3, 1e-6);
+    EXPECT_NEAR(rv[static_cast<size_t>(c)], (vars[c][0] + vars[c][1] + vars[c][2]) / 3, 1e-6);
+  }
+  EXPECT_EQ(bn.num_batches_tracked.item(), 3.0);
+}
+
 TEST(BatchNorm, TwoDAndThreeDInputs) {
   nn::BatchNorm2d bn2(3);
   EXPECT_EQ(bn2(randn({2, 3, 4, 5})).shape(), (Shape{2, 3, 4, 5}));

@@ -27,8 +27,9 @@ BatchNorm::BatchNorm(const char* type_name, int64_t features, const BatchNormArg
     : Module(type_name), num_features(features), args(a) {
   if (features <= 0) throw Error(std::string("[") + type_name + "] num_features must be > 0, got " +
                                  std::to_string(features));
-  if (a.momentum < 0.0 || a.momentum > 1.0)
-    throw Error(std::string("[") + type_name + "] momentum must be in [0, 1], got " + num(a.momentum));
+  if (a.momentum && (*a.momentum < 0.0 || *a.momentum > 1.0))
+    throw Error(std::string("[") + type_name + "] momentum must be in [0, 1] (or none: a cumulative average), got " +
+                num(*a.momentum));
   TensorOptions o = floating_options(options, type_name);
   if (a.affine) {
     weight = register_parameter("weight", ones({features}, o));
@@ -56,11 +57,25 @@ Tensor BatchNorm::normalize(const Tensor& x) {
   // Running statistics are passed only when they are to be updated (training) or used (eval).
   Tensor rm = args.track_running_stats ? running_mean : Tensor();
   Tensor rv = args.track_running_stats ? running_var : Tensor();
-  return batch_norm(x, rm, rv, weight, bias, use_batch_stats, args.momentum, args.eps);
+  if (update && !args.momentum) {
+    // Cumulative average: r += (batch - r) / batches, with the count taken on the device
+    // (reading it on the host would make every step wait for the device).
+    Tensor y = batch_norm(x, Tensor(), Tensor(), weight, bias, true, 0.0, args.eps);
+    NoGradGuard no_grad;
+    std::vector<int64_t> axes = {0};
+    for (int64_t d = 2; d < x.dim(); ++d) axes.push_back(d);
+    const Tensor xd = x.detach().to(running_mean.dtype());
+    const Tensor share = 1.0 / num_batches_tracked.to(running_mean.dtype());
+    running_mean.add_((mean(xd, axes) - running_mean) * share);
+    running_var.add_((var(xd, axes, false, 1.0) - running_var) * share);
+    return y;
+  }
+  return batch_norm(x, rm, rv, weight, bias, use_batch_stats, args.momentum.value_or(0.0), args.eps);
 }
 
 std::string BatchNorm::extra_repr() const {
-  std::string s = std::to_string(num_features) + ", eps=" + num(args.eps) + ", momentum=" + num(args.momentum);
+  std::string s = std::to_string(num_features) + ", eps=" + num(args.eps) +
+                  ", momentum=" + (args.momentum ? num(*args.momentum) : std::string("none"));
   if (!args.affine) s += ", affine=false";
   if (!args.track_running_stats) s += ", track_running_stats=false";
   return s;

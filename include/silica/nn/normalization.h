@@ -1,6 +1,8 @@
 // Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm.
 #pragma once
 
+#include <optional>
+
 #include "silica/nn/module.h"
 
 namespace silica::nn {
@@ -8,8 +10,9 @@ namespace silica::nn {
 /// Settings of a batch norm layer (PyTorch's meaning and defaults).
 struct BatchNormArgs {
   double eps = 1e-5;
-  /// Weight of the current batch in the running averages: r = (1 - m) r + m batch.
-  double momentum = 0.1;
+  /// Weight of the current batch in the running averages: r = (1 - m) r + m batch. None
+  /// (std::nullopt): a cumulative average of every batch seen, m = 1 / batches.
+  std::optional<double> momentum = 0.1;
   /// Learnable per-channel scale (weight, ones) and shift (bias, zeros).
   bool affine = true;
   /// Keep running_mean / running_var / num_batches_tracked buffers and use them in eval
