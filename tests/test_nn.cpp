@@ -462,6 +462,26 @@ TEST(Layers, EmbeddingPaddingRowStartsAtZeroAndIsNeverTrained) {
                        "[embedding] padding_idx -5 is out of range for 4 embeddings"));
 }
 
+// Values from PyTorch 1.13 (torch.nn.functional, ceil_mode=True) on 1..35 as (1, 1, 5, 7).
+TEST(Layers, PoolingCeilModeMatchesPyTorch) {
+  Tensor x = arange(1, 36, 1, DType::f64).reshape({1, 1, 5, 7});
+  auto near = [](const std::vector<double>& got, const std::vector<double>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << i;
+  };
+  nn::MaxPool2d max2(2, 0, 0, 1, true);
+  EXPECT_EQ(max2(x).shape(), (Shape{1, 1, 3, 4}));
+  near(values(max2(x)), {9, 11, 13, 14, 23, 25, 27, 28, 30, 32, 34, 35});
+  EXPECT_EQ(max2.extra_repr(), "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=true");
+  near(values(nn::AvgPool2d(2, 0, 0, true, true)(x)), {5, 7, 9, 10.5, 19, 21, 23, 24.5, 29.5, 31.5, 33.5, 35});
+  near(values(nn::AvgPool2d(3, 2, 1, true, true)(x)),
+       {2.2222222, 4.3333333, 5.6666667, 4.4444444, 10.333333, 17, 19, 13.666667, 11.555556, 18.333333, 19.666667,
+        13.777778});
+  near(values(nn::AvgPool2d(3, 2, 1, false, true)(x)), {5, 6.5, 8.5, 10, 15.5, 17, 19, 20.5, 26, 27.5, 29.5, 31});
+  // A window that would start in the right padding is dropped: 10 x 8 -> 6 x 5, not 6 x 6.
+  EXPECT_EQ(nn::MaxPool2d(3, 2, 1, 1, true)(zeros({1, 1, 10, 8})).shape(), (Shape{1, 1, 6, 5}));
+}
+
 // ---- Losses ----
 
 TEST(Loss, MseL1AndBceAreHandComputed) {

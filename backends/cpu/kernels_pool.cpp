@@ -177,7 +177,9 @@ SilicaStatus max_pool_kernel(const SilicaTensorDesc* in, int32_t, const SilicaTe
   Planes p;
   Window w;
   if (num_out < 2 || !make_planes(in[0], out[0], p) || !read_window(attrs, true, w)) return bad_shapes("max_pool2d");
-  const bool inside = w.ph == 0 && w.pw == 0;  // then the output size keeps every window in the plane
+  // Every window inside the plane (no padding, and no partial last window of ceil_mode).
+  const bool inside = w.ph == 0 && w.pw == 0 && (p.OH - 1) * w.sh + (w.kh - 1) * w.dh < p.H &&
+                      (p.OW - 1) * w.sw + (w.kw - 1) * w.dw < p.W;
   visit_float_dtype(in[0].dtype, [&](auto tag) {
     using T = decltype(tag);
     const T* x = data<const T>(in[0]);

@@ -114,6 +114,9 @@ struct Pool2dOptions {
   int64_t padding_h = 0, padding_w = 0;
   int64_t dilation_h = 1, dilation_w = 1;  // max_pool2d only
   bool count_include_pad = true;           // avg_pool2d only
+  /// Round the output size up (PyTorch's ceil_mode): a last, partial window covers the end
+  /// of an input the windows do not divide, as long as it starts inside the input.
+  bool ceil_mode = false;
 };
 Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options);
 Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& options);

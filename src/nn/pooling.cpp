@@ -40,8 +40,8 @@ std::string window_repr(Size2 kernel, Size2 stride, Size2 padding) {
 
 }  // namespace
 
-MaxPool2d::MaxPool2d(Size2 k, Size2 s, Size2 p, Size2 d)
-    : Module("MaxPool2d"), kernel_size(k), stride(s), padding(p), dilation(d) {
+MaxPool2d::MaxPool2d(Size2 k, Size2 s, Size2 p, Size2 d, bool ceil)
+    : Module("MaxPool2d"), kernel_size(k), stride(s), padding(p), dilation(d), ceil_mode(ceil) {
   check_window("MaxPool2d", k, s, p);
   if (d.h <= 0 || d.w <= 0) throw Error("[MaxPool2d] dilation must be > 0, got " + d.str());
 }
@@ -51,15 +51,17 @@ Tensor MaxPool2d::forward(const Tensor& x) {
   Pool2dOptions o = pool_options(kernel_size, stride, padding);
   o.dilation_h = dilation.h;
   o.dilation_w = dilation.w;
+  o.ceil_mode = ceil_mode;
   return max_pool2d(x, o);
 }
 
 std::string MaxPool2d::extra_repr() const {
-  return window_repr(kernel_size, stride, padding) + ", dilation=" + dilation.str();
+  return window_repr(kernel_size, stride, padding) + ", dilation=" + dilation.str() +
+         (ceil_mode ? ", ceil_mode=true" : "");
 }
 
-AvgPool2d::AvgPool2d(Size2 k, Size2 s, Size2 p, bool include_pad)
-    : Module("AvgPool2d"), kernel_size(k), stride(s), padding(p), count_include_pad(include_pad) {
+AvgPool2d::AvgPool2d(Size2 k, Size2 s, Size2 p, bool include_pad, bool ceil)
+    : Module("AvgPool2d"), kernel_size(k), stride(s), padding(p), count_include_pad(include_pad), ceil_mode(ceil) {
   check_window("AvgPool2d", k, s, p);
 }
 
@@ -67,11 +69,13 @@ Tensor AvgPool2d::forward(const Tensor& x) {
   check_input(x, "AvgPool2d");
   Pool2dOptions o = pool_options(kernel_size, stride, padding);
   o.count_include_pad = count_include_pad;
+  o.ceil_mode = ceil_mode;
   return avg_pool2d(x, o);
 }
 
 std::string AvgPool2d::extra_repr() const {
-  return window_repr(kernel_size, stride, padding) + (count_include_pad ? "" : ", count_include_pad=false");
+  return window_repr(kernel_size, stride, padding) + (count_include_pad ? "" : ", count_include_pad=false") +
+         (ceil_mode ? ", ceil_mode=true" : "");
 }
 
 AdaptiveAvgPool2d::AdaptiveAvgPool2d(Size2 out) : Module("AdaptiveAvgPool2d"), output_size(out) {

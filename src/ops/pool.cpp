@@ -29,13 +29,16 @@ struct Geometry {
 };
 
 int64_t pooled_size(const char* fn, const char* axis, int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
-                    const Tensor& x) {
+                    bool ceil_mode, const Tensor& x) {
   const int64_t span = d * (k - 1) + 1;
   if (in + 2 * p < span)
     throw Error(std::string("[") + fn + "] window " + axis + " " + std::to_string(span) +
                 " is larger than the padded input " + axis + " " + std::to_string(in) + " + 2*" +
                 std::to_string(p) + " of " + shape_str(x.shape()) + "; use a smaller kernel or more padding");
-  return (in + 2 * p - span) / s + 1;
+  int64_t out = (in + 2 * p - span + (ceil_mode ? s - 1 : 0)) / s + 1;
+  // PyTorch's rule: the last window must start inside the input or its left padding.
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
 }
 
 // Validates options (PyTorch's rules) and computes the output size for a 4-D x.
@@ -54,8 +57,8 @@ Geometry geometry(const char* fn, const Tensor& x, const Pool2dOptions& o, bool 
   if (g.ph < 0 || g.pw < 0 || g.ph > g.kh / 2 || g.pw > g.kw / 2)
     throw Error(std::string("[") + fn + "] padding " + pair_str(g.ph, g.pw) +
                 " must be between 0 and half the kernel " + pair_str(g.kh, g.kw) + " (as in PyTorch)");
-  g.oh = pooled_size(fn, "height", x.size(2), g.kh, g.sh, g.ph, g.dh, x);
-  g.ow = pooled_size(fn, "width", x.size(3), g.kw, g.sw, g.pw, g.dw, x);
+  g.oh = pooled_size(fn, "height", x.size(2), g.kh, g.sh, g.ph, g.dh, o.ceil_mode, x);
+  g.ow = pooled_size(fn, "width", x.size(3), g.kw, g.sw, g.pw, g.dw, o.ceil_mode, x);
   return g;
 }
 

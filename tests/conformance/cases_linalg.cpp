@@ -130,6 +130,11 @@ Pool2dOptions pool_opts(int64_t kh, int64_t kw, int64_t sh = 0, int64_t sw = 0, 
   return o;
 }
 
+Pool2dOptions ceil(Pool2dOptions o) {
+  o.ceil_mode = true;
+  return o;
+}
+
 Run max_pool(Pool2dOptions o) {
   return [o](const std::vector<Tensor>& x) { return max_pool2d(x[0], o); };
 }
@@ -151,6 +156,11 @@ void add_pool_cases(std::vector<Case>& cases) {
   cases.push_back({"max_pool2d/strided", {strided({2, 3, 6, 8}, v)}, max_pool(pool_opts(2, 2))});
   cases.push_back({"max_pool2d/unbatched", {in({3, 7, 7}, v)}, max_pool(pool_opts(3, 3, 2, 2, 1, 1))});
   cases.push_back({"max_pool2d/empty", {in({0, 3, 4, 4}, v)}, max_pool(pool_opts(2, 2)), kFloat, false});
+  // ceil_mode: a last, partial window (7 -> 4 and 9 -> 5 rather than 3 and 4), with and
+  // without padding (there a window that would start in the right padding is dropped).
+  cases.push_back({"max_pool2d/ceil", {in({2, 3, 7, 9}, v)}, max_pool(ceil(pool_opts(2, 2)))});
+  cases.push_back({"max_pool2d/ceil_padding", {in({1, 2, 10, 8}, v)}, max_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1)))});
+  cases.push_back({"max_pool2d/ceil_dilation", {in({1, 2, 11, 10}, v)}, max_pool(ceil(pool_opts(3, 2, 2, 3, 0, 1, 2, 1)))});
 
   cases.push_back({"avg_pool2d/basic", {in({2, 3, 8, 9})}, avg_pool(pool_opts(2, 2))});
   cases.push_back({"avg_pool2d/pad_include", {in({2, 3, 9, 10})}, avg_pool(pool_opts(3, 3, 2, 2, 1, 1))});
@@ -161,6 +171,12 @@ void add_pool_cases(std::vector<Case>& cases) {
   cases.push_back({"avg_pool2d/strided", {strided({2, 3, 6, 8})}, avg_pool(pool_opts(2, 2))});
   cases.push_back({"avg_pool2d/unbatched", {in({3, 7, 7})}, avg_pool(pool_opts(3, 3, 2, 2, 1, 1))});
   cases.push_back({"avg_pool2d/empty", {in({0, 3, 4, 4})}, avg_pool(pool_opts(2, 2)), kFloat, false});
+  // ceil_mode: the partial last window's divisor counts padding up to H + pad only
+  // (count_include_pad), or only the taps inside (PyTorch's rule).
+  cases.push_back({"avg_pool2d/ceil", {in({2, 3, 7, 9})}, avg_pool(ceil(pool_opts(2, 2)))});
+  cases.push_back({"avg_pool2d/ceil_pad_include", {in({1, 2, 10, 8})}, avg_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1)))});
+  cases.push_back({"avg_pool2d/ceil_pad_exclude", {in({1, 2, 10, 8})},
+                   avg_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1, 1, 1, false)))});
 
   cases.push_back({"adaptive_avg_pool2d/down", {in({2, 3, 10, 9})}, adaptive(4, 5)});
   cases.push_back({"adaptive_avg_pool2d/up", {in({1, 2, 3, 4})}, adaptive(5, 7)});
