@@ -101,16 +101,6 @@ TEST_F(TrainCli, TrainsAndWritesItsRunFolder) {
 }
 
 TEST_F(TrainCli, AnInterruptedRunResumesBitForBit) {
-  const std::string base = "train --model mlp --epochs 2 --batch-size 32 --seed 5 " + common();
-  CliRun whole = silica(base + "--out " + (root / "whole").string());
-  ASSERT_EQ(whole.status, 0) << whole.output;
-  // 600 / 32 = 19 steps per epoch: stop in the middle of the second epoch.
-  CliRun part = silica(base + "--max-steps 27 --out " + (root / "split").string());
-  ASSERT_EQ(part.status, 0) << part.output;
-  EXPECT_NE(part.output.find("--resume"), std::string::npos);
-  CliRun rest = silica("train --resume " + (root / "split").string() + " --threads 2 --device cpu --data-dir " +
-                    data.string());
-  ASSERT_EQ(rest.status, 0) << rest.output;
   auto losses = [](const std::string& jsonl) {  // everything but the timing fields
     std::string out;
     size_t pos = 0;
@@ -121,11 +111,30 @@ TEST_F(TrainCli, AnInterruptedRunResumesBitForBit) {
     }
     return out;
   };
-  EXPECT_EQ(losses(read(root / "whole" / "metrics.jsonl")), losses(read(root / "split" / "metrics.jsonl")));
-  EXPECT_EQ(read(root / "whole" / "checkpoint" / "model.safetensors"),
-            read(root / "split" / "checkpoint" / "model.safetensors"));
-  EXPECT_EQ(read(root / "whole" / "checkpoint" / "training_state.safetensors"),
-            read(root / "split" / "checkpoint" / "training_state.safetensors"));
+  // With --augment too: its random crops and flips must continue where they stopped.
+  for (const std::string extra : {"", "--augment "}) {
+    SCOPED_TRACE("flags: " + extra);
+    const std::string tag = extra.empty() ? "plain" : "augment";
+    const std::string base = "train --model mlp --epochs 2 --batch-size 32 --seed 5 " + extra + common();
+    CliRun whole = silica(base + "--out " + (root / (tag + "_whole")).string());
+    ASSERT_EQ(whole.status, 0) << whole.output;
+    // 600 / 32 = 19 steps per epoch: stop in the middle of the second epoch.
+    CliRun part = silica(base + "--max-steps 27 --out " + (root / (tag + "_split")).string());
+    ASSERT_EQ(part.status, 0) << part.output;
+    EXPECT_NE(part.output.find("--resume"), std::string::npos);
+    CliRun rest = silica("train --resume " + (root / (tag + "_split")).string() +
+                         " --threads 2 --device cpu --data-dir " + data.string());
+    ASSERT_EQ(rest.status, 0) << rest.output;
+    EXPECT_EQ(extra.empty(), rest.output.find("randomly cropped and flipped") == std::string::npos) << rest.output;
+    EXPECT_EQ(losses(read(root / (tag + "_whole") / "metrics.jsonl")),
+              losses(read(root / (tag + "_split") / "metrics.jsonl")));
+    EXPECT_EQ(read(root / (tag + "_whole") / "checkpoint" / "model.safetensors"),
+              read(root / (tag + "_split") / "checkpoint" / "model.safetensors"));
+    EXPECT_EQ(read(root / (tag + "_whole") / "checkpoint" / "training_state.safetensors"),
+              read(root / (tag + "_split") / "checkpoint" / "training_state.safetensors"));
+  }
+  // Augmentation changes what the model sees.
+  EXPECT_NE(losses(read(root / "plain_whole" / "metrics.jsonl")), losses(read(root / "augment_whole" / "metrics.jsonl")));
 }
 
 TEST_F(TrainCli, BadInputGivesAClearErrorAndStatusTwo) {

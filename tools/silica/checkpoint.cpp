@@ -78,6 +78,7 @@ void save_checkpoint(const std::string& run_dir, const nn::Module& model, const 
                        {"silica.weight_decay", number(c.weight_decay)},
                        {"silica.scheduler", c.scheduler},
                        {"silica.seed", std::to_string(c.seed)},
+                       {"silica.augment", c.augment ? "1" : "0"},
                        {"silica.global_step", std::to_string(s.global_step)}};
   io::save_safetensors((next / kWeights).string(), model.state_dict(), weights_meta);
   Meta state_meta = {{"silica.format", kFormat},
@@ -121,6 +122,8 @@ Checkpoint load_checkpoint(const std::string& dir) {
   c.weight_decay = to_double(field(wm, "silica.weight_decay", wfile), "silica.weight_decay", wfile);
   c.scheduler = field(wm, "silica.scheduler", wfile);
   c.seed = static_cast<uint64_t>(to_int(field(wm, "silica.seed", wfile), "silica.seed", wfile));
+  // Checkpoints written before --augment existed have no entry: they did not augment.
+  c.augment = wm.count("silica.augment") && to_int(wm["silica.augment"], "silica.augment", wfile) != 0;
   if (!fs::exists(sfile)) {
     ck.state.epochs_done = -1;  // weights only: enough for eval and predict
     return ck;

@@ -27,6 +27,7 @@ struct RunConfig {
   double weight_decay = 0.0;
   std::string scheduler = "none";
   uint64_t seed = 0;
+  bool augment = false;  // random crops and flips of the training images
 };
 
 /// Where training stands: enough to continue bit for bit.

@@ -32,7 +32,8 @@ const std::vector<Flag> kTrainFlags = {
     {"weight-decay", "W", "weight decay (default 0; adamw: 1e-2)"},
     {"scheduler", "NAME", "none, step, cosine (default), warmup-cosine or onecycle"},
     {"device", "DEVICE", "cpu, vulkan, vulkan:1, cuda:0, ... (default: the best device)"},
-    {"seed", "N", "seed of weights and data order (default 0)"},
+    {"seed", "N", "seed of weights, data order and augmentation (default 0)"},
+    {"augment", "", "random crops (2-pixel padding) and horizontal flips of the training images"},
     {"threads", "N", "CPU threads (default: all cores)"},
     {"data-dir", "DIR", "folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)"},
     {"out", "DIR", "run folder for checkpoint, metrics.jsonl, curves.png (default runs/<time>)"},
@@ -63,6 +64,7 @@ RunConfig config_from_flags(const Args& args) {
   c.weight_decay = args.get_double("weight-decay", c.optimizer == "adamw" ? 1e-2 : 0.0, 0.0, 10.0);
   c.scheduler = args.get_choice("scheduler", "cosine", {"none", "step", "cosine", "warmup-cosine", "onecycle"});
   c.seed = static_cast<uint64_t>(args.get_int("seed", 0, 0, INT64_MAX));
+  c.augment = args.has("augment");
   return c;
 }
 
@@ -155,6 +157,9 @@ int train(const Args& args) {
   lo.batch_size = config.batch_size;
   lo.shuffle = true;
   lo.seed = config.seed;
+  // On the loader thread, on u8 pixels; each sample's draw depends only on (seed, epoch,
+  // index), so a resumed run augments exactly as an unbroken one.
+  if (config.augment) lo.transforms = {data::random_crop(28, 28, 2), data::random_horizontal_flip()};
   data::DataLoader loader(data.train, lo);
   auto scheduler = make_scheduler(config, *optimizer, loader.batches_per_epoch());
   if (resuming) {
@@ -164,10 +169,11 @@ int train(const Args& args) {
   } else {
     manual_seed(config.seed);
   }
-  std::printf("Model %s: %lld parameters; %lld training and %lld test images; batch %lld, %s lr %g, "
+  std::printf("Model %s: %lld parameters; %lld training and %lld test images%s; batch %lld, %s lr %g, "
               "scheduler %s; run folder %s\n",
               config.model.c_str(), static_cast<long long>(model->num_parameters()),
               static_cast<long long>(data.train->size()), static_cast<long long>(data.test->size()),
+              config.augment ? " (training images randomly cropped and flipped)" : "",
               static_cast<long long>(config.batch_size), config.optimizer.c_str(), config.lr,
               config.scheduler.c_str(), out_dir.c_str());
   fs::create_directories(out_dir);
