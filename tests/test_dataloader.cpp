@@ -16,24 +16,16 @@
 #include "silica/data/transforms.h"
 #include "silica/error.h"
 #include "silica/silica.h"
+#include "test_support.h"
 
 using namespace silica;
+using silica::testing::error_of;
 using data::Batch;
 using data::DataLoader;
 using data::DataLoaderOptions;
 using data::DataPosition;
 
 namespace {
-
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 /// n examples of (1, 4, 5) u8 whose pixels are (i * 31 + pixel) mod 251, label i mod 10.
 std::shared_ptr<data::TensorDataset> make_dataset(int64_t n) {

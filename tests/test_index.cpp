@@ -4,23 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "silica/silica.h"
+#include "test_support.h"
 
 using namespace silica;
+using silica::testing::error_of;
 
 namespace {
 
 Tensor i64(std::vector<int64_t> v, Shape shape = {}) { return from_vector(v, shape); }
-
-/// The message of the Error `f` throws ("" when it does not throw).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

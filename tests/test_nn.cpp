@@ -13,8 +13,11 @@
 #include "silica/nn.h"
 #include "silica/optim.h"
 #include "silica/silica.h"
+#include "test_support.h"
 
 using namespace silica;
+using silica::testing::error_of;
+using silica::testing::Contains;
 
 namespace {
 
@@ -27,20 +30,6 @@ const bool plugin_path_set = [] {
 #endif
 
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "\"" << part << "\" is not in \"" << text << "\"";
-}
 
 std::vector<std::string> names(const nn::NamedTensors& list) {
   std::vector<std::string> out;

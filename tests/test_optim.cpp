@@ -9,8 +9,11 @@
 #include "silica/nn.h"
 #include "silica/optim.h"
 #include "silica/silica.h"
+#include "test_support.h"
 
 using namespace silica;
+using silica::testing::error_of;
+using silica::testing::Contains;
 using namespace silica::optim;
 
 namespace {
@@ -23,20 +26,6 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& wan
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i)
     EXPECT_NEAR(got[i], want[i], rel * std::max(1.0, std::abs(want[i]))) << "element " << i;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "\"" << part << "\" is not in \"" << text << "\"";
 }
 
 // The quadratic f(p) = sum(0.5 a p^2 - b p), whose gradient is a p - b.

@@ -15,12 +15,15 @@
 
 #include "conformance/conformance.h"
 #include "silica/silica.h"
+#include "test_support.h"
 
 #ifndef SILICA_SAMPLE_PLUGIN_DIR
 #error "SILICA_SAMPLE_PLUGIN_DIR must name the folder holding libsilica-sample.so"
 #endif
 
 using namespace silica;
+using silica::testing::error_of;
+using silica::testing::Contains;
 
 namespace {
 
@@ -54,21 +57,6 @@ int rank_of(const std::string& spec) {
   for (size_t i = 0; i < all.size(); ++i)
     if (all[i].str() == spec) return static_cast<int>(i);
   return -1;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-// "text contains part", with both in the failure message.
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "\"" << part << "\" is not in \"" << text << "\"";
 }
 
 int count(const std::string& text, const std::string& what) {
@@ -299,13 +287,13 @@ TEST(Plugins, CpuFallbackRunsMissingOpsWithOneWarningEach) {
   ScopedEnv fallback("SILICA_CPU_FALLBACK", "1");
   Tensor host = from_vector(values(8, 0.25), {2, 4});
   Tensor a = host.to(sample());
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   Tensor e1 = exp(a);
   Tensor e2 = exp(a + 1.0);
   Tensor s = mean(a, {1});
   Tensor t = tanh(a.transpose(0, 1));
   Tensor e3 = exp(t);
-  std::string err = testing::internal::GetCapturedStderr();
+  std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(e1.device(), sample());
   EXPECT_EQ(s.device(), sample());
   EXPECT_EQ(e1.to_vector<float>(), exp(host).to_vector<float>());
@@ -352,6 +340,6 @@ int main(int argc, char** argv) {
   setenv("SILICA_PLUGIN_PATH", path.c_str(), 1);
   unsetenv("SILICA_DEVICE");
   unsetenv("SILICA_CPU_FALLBACK");
-  testing::InitGoogleTest(&argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -1,6 +1,7 @@
-// Helpers shared by the tests that read and write files.
+// Helpers shared by the tests: error messages, substring assertions, temporary folders.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +20,12 @@ std::string error_of(Fn&& fn) {
     return e.what();
   }
   return "(no error)";
+}
+
+/// "text contains part", with both in the failure message.
+inline ::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << part << "\" is not in \"" << text << "\"";
 }
 
 /// A fresh empty directory, removed with its content at the end of the test (made

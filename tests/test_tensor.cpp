@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include "silica/silica.h"
+#include "test_support.h"
 
 using namespace silica;
+using silica::testing::error_of;
 
 namespace {
 
@@ -15,16 +17,6 @@ Tensor seq(const Shape& shape, DType dtype = DType::f32) {
   std::vector<double> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[i] = static_cast<double>(i) * 0.5 - 3.0;
   return from_vector(v, shape, dtype);
-}
-
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
