@@ -59,15 +59,14 @@ Tensor BatchNorm::normalize(const Tensor& x) {
   Tensor rv = args.track_running_stats ? running_var : Tensor();
   if (update && !args.momentum) {
     // Cumulative average: r += (batch - r) / batches, with the count taken on the device
-    // (reading it on the host would make every step wait for the device).
-    Tensor y = batch_norm(x, Tensor(), Tensor(), weight, bias, true, 0.0, args.eps);
+    // (reading it on the host would make every step wait for the device). batch_norm with
+    // momentum 1 leaves the batch's statistics (unbiased variance) in the zeroed tensors.
+    Tensor batch_mean = zeros_like(running_mean), batch_var = zeros_like(running_var);
+    Tensor y = batch_norm(x, batch_mean, batch_var, weight, bias, true, 1.0, args.eps);
     NoGradGuard no_grad;
-    std::vector<int64_t> axes = {0};
-    for (int64_t d = 2; d < x.dim(); ++d) axes.push_back(d);
-    const Tensor xd = x.detach().to(running_mean.dtype());
     const Tensor share = 1.0 / num_batches_tracked.to(running_mean.dtype());
-    running_mean.add_((mean(xd, axes) - running_mean) * share);
-    running_var.add_((var(xd, axes, false, 1.0) - running_var) * share);
+    running_mean.add_((batch_mean - running_mean) * share);
+    running_var.add_((batch_var - running_var) * share);
     return y;
   }
   return batch_norm(x, rm, rv, weight, bias, use_batch_stats, args.momentum.value_or(0.0), args.eps);
