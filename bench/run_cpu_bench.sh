@@ -18,11 +18,8 @@ for b in bench_matmul bench_add; do
     exit 1
   fi
 done
-python=""
-for p in ${PYTHON:-} python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null; then python=$p; break; fi
-done
-if [ -z "$python" ]; then
+source bench/find_python.sh
+if ! find_python 'import torch'; then
   echo "run_cpu_bench: no python3 with torch (apt-get install python3-torch, or set PYTHON)" >&2
   exit 1
 fi

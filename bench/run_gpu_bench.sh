@@ -65,14 +65,8 @@ die() { echo "run_gpu_bench: $*" >&2; exit 1; }
 # something else, so it is refused unless --torch-device cpu was asked for).
 want_cuda=0
 case $torch_device in cuda*) want_cuda=1 ;; esac
-python=""
-for p in ${PYTHON:-} python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null &&
-     "$p" -c "import sys, torch, numpy; sys.exit(0 if not $want_cuda or torch.cuda.is_available() else 1)" 2>/dev/null; then
-    python=$p; break
-  fi
-done
-[ -n "$python" ] || die "no python3 with torch and numpy$([ $want_cuda = 1 ] && echo ' whose torch sees a CUDA device') (set PYTHON=/path/to/python)"
+source bench/find_python.sh
+find_python "import sys, torch, numpy; sys.exit(0 if not $want_cuda or torch.cuda.is_available() else 1)" || die "no python3 with torch and numpy$([ $want_cuda = 1 ] && echo ' whose torch sees a CUDA device') (set PYTHON=/path/to/python)"
 
 matmul_bin=$build/bin/bench_device_matmul
 silica_bin=$build/bin/silica

@@ -8,11 +8,8 @@ cd "$(dirname "$0")/.."
 threads=${1:-2}
 build=${2:-build}
 data=${3:-/usr/share/datasets/fashion-mnist}
-python=""
-for p in ${PYTHON:-} python3 /usr/bin/python3; do  # the first python that has torch and numpy
-  if command -v "$p" >/dev/null && "$p" -c 'import torch, numpy' 2>/dev/null; then python=$p; break; fi
-done
-if [ -z "$python" ]; then
+source bench/find_python.sh
+if ! find_python 'import torch, numpy'; then
   echo "run_train_bench: no python3 with torch and numpy (apt-get install python3-torch, or set PYTHON)" >&2
   exit 1
 fi
