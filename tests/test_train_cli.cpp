@@ -133,6 +133,11 @@ TEST_F(TrainCli, AnInterruptedRunResumesBitForBit) {
     EXPECT_EQ(read(root / (tag + "_whole") / "checkpoint" / "training_state.safetensors"),
               read(root / (tag + "_split") / "checkpoint" / "training_state.safetensors"));
   }
+  // A run resumes as it was started: turning augmentation on midway is refused, not ignored.
+  CliRun mixed = silica("train --resume " + (root / "plain_split").string() + " --augment --device cpu --data-dir " +
+                        data.string());
+  EXPECT_EQ(mixed.status, 2) << mixed.output;
+  EXPECT_NE(mixed.output.find("was trained without --augment"), std::string::npos) << mixed.output;
   // Augmentation changes what the model sees.
   EXPECT_NE(losses(read(root / "plain_whole" / "metrics.jsonl")), losses(read(root / "augment_whole" / "metrics.jsonl")));
 }

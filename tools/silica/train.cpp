@@ -125,6 +125,9 @@ int train(const Args& args) {
     if (args.has("model") && args.get("model", "") != config.model)
       throw Error("[train] the checkpoint in " + out_dir + " was trained with --model " + config.model +
                   ", not " + args.get("model", "") + "; drop --model to resume it");
+    if (args.has("augment") && !config.augment)
+      throw Error("[train] the run in " + out_dir + " was trained without --augment and resumes that way; drop "
+                  "--augment, or start a new run with --out to train with it");
     if (args.has("out") && args.get("out", "") != out_dir)
       throw Error("[train] --resume continues in its own folder " + out_dir + "; drop --out");
     config.epochs = args.get_int("epochs", config.epochs, 1, 100000);
