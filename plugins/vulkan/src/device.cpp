@@ -84,24 +84,36 @@ SilicaStatus Device::create() {
   if (pd.features.portability_subset) extensions.push_back("VK_KHR_portability_subset");
   VkPhysicalDeviceFeatures features{};
   features.shaderInt64 = pd.features.shader_int64 ? VK_TRUE : VK_FALSE;
-  // The tensor-core GEMM needs its extension, cooperative matrices and f16 arithmetic.
+  VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  const auto chain = [&info](auto* features) {  // adds a feature struct to the create info
+    features->pNext = const_cast<void*>(info.pNext);
+    info.pNext = features;
+  };
+  // The tensor-core GEMM needs its extension, cooperative matrices, f16 arithmetic and the
+  // memory model (its scoped barriers).
   VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
   if (pd.features.coopmat_nv) {
     extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
-    extensions.push_back(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);  // the shader's scoped barriers
+    extensions.push_back(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
     extensions.push_back(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
     f16.shaderFloat16 = VK_TRUE;
     coop.cooperativeMatrix = VK_TRUE;
     memory_model.vulkanMemoryModel = VK_TRUE;
     memory_model.vulkanMemoryModelDeviceScope = VK_TRUE;  // other shaders' device-scope atomics
-    f16.pNext = &coop;
-    coop.pNext = &memory_model;
+    chain(&f16);
+    chain(&coop);
+    chain(&memory_model);
   }
-  VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  if (pd.features.coopmat_nv) info.pNext = &f16;
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR stats{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+  if (pd.features.pipeline_stats) {
+    extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+    stats.pipelineExecutableInfo = VK_TRUE;
+    chain(&stats);
+  }
   info.queueCreateInfoCount = 1;
   info.pQueueCreateInfos = &queue;
   info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
@@ -122,7 +134,8 @@ SilicaStatus Device::create() {
   param_align_ = std::max<uint64_t>(lim.minUniformBufferOffsetAlignment, 16);
   SILICA_VK_TRY(allocator_.init(device_, pd.memory, pd.info.memory_bytes, lim.minStorageBufferOffsetAlignment,
                                 pd.info.unified_memory != 0, label_));
-  SILICA_VK_TRY(pipelines_.init(device_, push_descriptors_ != nullptr, pipeline_cache_path(pd.properties)));
+  SILICA_VK_TRY(pipelines_.init(device_, push_descriptors_ != nullptr, pipeline_cache_path(pd.properties),
+                                pd.features.pipeline_stats));
 
   for (Frame& f : frames_) {
     VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};

@@ -139,6 +139,10 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd) {
   if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
   std::vector<VkCooperativeMatrixPropertiesNV> list(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
   if (props(pd, &n, list.data()) != VK_SUCCESS) return false;
+  if (verbose)
+    for (const auto& c : list)
+      std::fprintf(stderr, "silica vulkan: NV coopmat shape %ux%ux%u, types A %d B %d C %d D %d, scope %d\n", c.MSize,
+                   c.NSize, c.KSize, c.AType, c.BType, c.CType, c.DType, c.scope);
   for (const auto& c : list)
     if (c.MSize == 16 && c.NSize == 16 && c.KSize == 16 && c.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
         c.BType == VK_COMPONENT_TYPE_FLOAT16_NV && c.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
@@ -249,6 +253,13 @@ void Instance::enumerate() {
     if (!found) continue;
 
     auto ext = device_extensions(h);
+    if (std::getenv("SILICA_VULKAN_VERBOSE")) {
+      std::string names;
+      for (const auto& e : ext)
+        if (std::strstr(e.extensionName, "cooperative") || std::strstr(e.extensionName, "bfloat16"))
+          names += std::string(" ") + e.extensionName + "(" + std::to_string(e.specVersion) + ")";
+      std::fprintf(stderr, "silica vulkan: %s: matrix extensions:%s\n", pd.properties.deviceName, names.c_str());
+    }
     pd.features.push_descriptor = has_extension(ext, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME) &&
                                   !std::getenv("SILICA_VULKAN_NO_PUSH_DESCRIPTORS");
     pd.features.portability_subset = has_extension(ext, "VK_KHR_portability_subset");
@@ -260,6 +271,8 @@ void Instance::enumerate() {
     vkGetPhysicalDeviceFeatures2(h, &f2);
     pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
     pd.features.coopmat_nv = has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) && coopmat_nv_usable(instance_, h);
+    pd.features.pipeline_stats = std::getenv("SILICA_VULKAN_PIPELINE_STATS") != nullptr &&
+                                 has_extension(ext, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     pd.features.float_atomic_add = has_atomic_float && atomic_float.shaderBufferFloat32AtomicAdd == VK_TRUE;
 
     SilicaDeviceInfo& info = pd.info;
@@ -284,9 +297,11 @@ void Instance::enumerate() {
     info.unified_memory = (info.kind == SILICA_DEVICE_INTEGRATED_GPU || info.kind == SILICA_DEVICE_CPU) && host_visible;
     info.dtype_mask = device_dtype_mask(pd.features);
     if (std::getenv("SILICA_VULKAN_VERBOSE"))
-      std::fprintf(stderr, "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d\n",
+      std::fprintf(stderr,
+                   "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, "
+                   "shared memory %u bytes\n",
                    info.name, pd.features.shader_int64, pd.features.push_descriptor, pd.features.float_atomic_add,
-                   pd.features.coopmat_nv);
+                   pd.features.coopmat_nv, pd.properties.limits.maxComputeSharedMemorySize);
     devices_.push_back(pd);
   }
   std::stable_sort(devices_.begin(), devices_.end(), [](const PhysicalDevice& a, const PhysicalDevice& b) {

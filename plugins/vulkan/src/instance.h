@@ -21,6 +21,9 @@ struct DeviceFeatures {
   /// VK_NV_cooperative_matrix with 16x16x16 f16 x f16 -> f32 on subgroups of 32, shaderFloat16,
   /// and the shader built into this plugin (matmul_coopmat_nv): f16 matmul on tensor cores.
   bool coopmat_nv = false;
+  /// VK_KHR_pipeline_executable_properties, used when SILICA_VULKAN_PIPELINE_STATS is set:
+  /// the driver's statistics (registers, spills...) of each pipeline printed as it is made.
+  bool pipeline_stats = false;
 };
 
 /// One physical device as Silica sees it.

@@ -42,8 +42,9 @@ void make_dirs(const std::string& file) {
 
 }  // namespace
 
-SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors, std::string cache_file) {
+SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors, std::string cache_file, bool stats) {
   device_ = device;
+  stats_ = stats;
   cache_file_ = std::move(cache_file);
   VkDescriptorSetLayoutBinding bindings[8];
   for (uint32_t i = 0; i < 8; ++i) {
@@ -152,12 +153,37 @@ SilicaStatus Pipelines::get(const char* shader, const std::vector<int32_t>& spec
   info.stage.pName = "main";
   info.stage.pSpecializationInfo = spec.empty() ? nullptr : &si;
   info.layout = layout_;
+  if (stats_) info.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
   const auto t0 = std::chrono::steady_clock::now();
   VkResult r = vkCreateComputePipelines(device_, cache_, 1, &info, nullptr, out);
   create_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (r != VK_SUCCESS) return check(r, (std::string("vkCreateComputePipelines for ") + key).c_str());
   pipelines_[key] = *out;
+  if (stats_) print_stats(*out, key);
   return SILICA_OK;
+}
+
+void Pipelines::print_stats(VkPipeline pipeline, const std::string& key) const {
+  auto get = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(
+      vkGetDeviceProcAddr(device_, "vkGetPipelineExecutableStatisticsKHR"));
+  if (!get) return;
+  VkPipelineExecutableInfoKHR exe{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR};
+  exe.pipeline = pipeline;
+  uint32_t n = 0;
+  if (get(device_, &exe, &n, nullptr) != VK_SUCCESS) return;
+  std::vector<VkPipelineExecutableStatisticKHR> list(n, {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
+  if (get(device_, &exe, &n, list.data()) != VK_SUCCESS) return;
+  std::string line = "silica vulkan: pipeline " + key + ":";
+  for (const auto& s : list) {
+    line += std::string(" ") + s.name + "=";
+    switch (s.format) {
+      case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: line += s.value.b32 ? "true" : "false"; break;
+      case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: line += std::to_string(s.value.i64); break;
+      case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: line += std::to_string(s.value.u64); break;
+      default: line += std::to_string(s.value.f64); break;
+    }
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 }  // namespace silica::vk

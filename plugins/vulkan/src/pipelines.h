@@ -17,8 +17,9 @@ namespace silica::vk {
 
 class Pipelines {
  public:
-  /// `cache_file`: where compiled pipelines persist between runs ("" for none).
-  SilicaStatus init(VkDevice device, bool push_descriptors, std::string cache_file);
+  /// `cache_file`: where compiled pipelines persist between runs ("" for none); `stats`:
+  /// print the driver's statistics of each new pipeline (VK_KHR_pipeline_executable_properties).
+  SilicaStatus init(VkDevice device, bool push_descriptors, std::string cache_file, bool stats = false);
   void destroy();
   /// Writes the driver's pipeline cache to the cache file when pipelines were created since
   /// the last save (cheap otherwise); failures only mean the next run compiles again.
@@ -35,8 +36,10 @@ class Pipelines {
 
  private:
   SilicaStatus module(const char* shader, VkShaderModule* out);
+  void print_stats(VkPipeline pipeline, const std::string& key) const;
 
   VkDevice device_ = VK_NULL_HANDLE;
+  bool stats_ = false;
   VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
   VkPipelineLayout layout_ = VK_NULL_HANDLE;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
