@@ -16,6 +16,9 @@
 // workgroups at 91-113, double-buffered shared memory at 94-148, shared blocks typed as
 // halves at 152, and fragments loaded straight from the buffers (no shared memory, no
 // barriers) at 28-51 (the small tile leaves room for two workgroups per multiprocessor).
+// PROBE below shows the bound: 226 TFLOP/s without the global loads, 257 without shared
+// stores and barriers too, 344 for the tensor-core products alone (cuBLAS: 637, with
+// Hopper's wgmma, which cooperative matrices do not reach).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_NV_cooperative_matrix : require
@@ -48,6 +51,11 @@ layout(std430, set = 0, binding = 3) readonly buffer b_vec_block { uvec4 b_v[]; 
 // SCALED (bf16 products, see to_f16_scaled.comp): a and b hold rows scaled by 2^-e, and
 // output (m, n) is multiplied by 2^(e_a[m] + e_b[n]); P(30), P(31) the exponents' bases.
 layout(constant_id = 7) const bool SCALED = false;
+// Measurement only (the results are wrong unless 0; SILICA_VULKAN_COOPMAT_PROBE): takes
+// work out of the k loop to find what bounds it. 1: no global loads after the first slice;
+// 2: nor shared-memory stores and barriers; 3: tensor-core products only, on fragments
+// loaded once.
+layout(constant_id = 8) const int PROBE = 0;
 layout(std430, set = 0, binding = 4) readonly buffer ea_block { int ea_w[]; };
 layout(std430, set = 0, binding = 5) readonly buffer eb_block { int eb_w[]; };
 
@@ -139,15 +147,23 @@ void main() {
     int sa[A_CHUNKS], sb[B_CHUNKS];
     [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, 0, sa[q]);
     [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, 0, sb[q]);
+    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> pa[TM], pb[TN];  // PROBE 3's fragments
     for (int k0 = 0; k0 < K; k0 += BK) {
-      [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];
-      [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) sh_b[sb[q]] = rb[q];
-      barrier();
-      if (k0 + BK < K) {
+      if (PROBE < 2) {
+        [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];
+        [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) sh_b[sb[q]] = rb[q];
+        barrier();
+      }
+      if (k0 + BK < K && PROBE == 0) {
         [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, k0 + BK, sa[q]);
         [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, k0 + BK, sb[q]);
       }
       [[unroll]] for (int kk = 0; kk < BK; kk += 16) {
+        if (PROBE == 3 && k0 > 0) {
+          [[unroll]] for (int i = 0; i < TM; ++i)
+            [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = coopMatMulAddNV(pa[i], pb[j], acc[i][j]);
+          continue;
+        }
         fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TM], fb[TN];
         // Offsets and strides count uvec4 chunks of 8 halves.
         [[unroll]] for (int i = 0; i < TM; ++i) {
@@ -162,8 +178,12 @@ void main() {
         }
         [[unroll]] for (int i = 0; i < TM; ++i)
           [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+        if (PROBE == 3) {
+          [[unroll]] for (int i = 0; i < TM; ++i) pa[i] = fa[i];
+          [[unroll]] for (int j = 0; j < TN; ++j) pb[j] = fb[j];
+        }
       }
-      barrier();
+      if (PROBE < 2) barrier();
     }
 
     // Each accumulator goes through shared memory; lane l writes 8 neighbouring outputs.

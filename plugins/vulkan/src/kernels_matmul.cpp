@@ -18,6 +18,17 @@ namespace {
 constexpr int64_t kTile = 64;       // matmul.comp
 constexpr int64_t kCoopTile = 128;  // matmul_coopmat_nv.comp
 
+// SILICA_VULKAN_COOPMAT_PROBE=1..3: matmul_coopmat_nv.comp's PROBE, which leaves parts of
+// the work out to time the rest (wrong results; for measuring only). 0 when unset.
+int32_t coop_probe() {
+  static const int32_t probe = [] {
+    const char* env = std::getenv("SILICA_VULKAN_COOPMAT_PROBE");
+    const int v = env ? std::atoi(env) : 0;
+    return v >= 1 && v <= 3 ? v : 0;
+  }();
+  return probe;
+}
+
 // bf16 x bf16 on the f16 tensor cores: each row of a and each column of b is scaled by a
 // power of two into f16 (exact for bf16's 8 significant bits; see to_f16_scaled.comp), a
 // as (M, KP) and b as (KP, NP), both row-major with K and N padded to multiples of 8, and
@@ -86,6 +97,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
   if (st == SILICA_OK) {
     Launch l(dev, "matmul_coopmat_nv");
     l.spec(0).spec(y.dtype).spec(SILICA_F16).spec(SILICA_F16).spec(true).spec(true).spec(true).spec(true);
+    l.spec(coop_probe());
     l.set(0, M).set(1, N).set(2, KP).set(3, 1).set(4, 0);
     l.set(29, l.bind(y, true));
     l.set(23, l.bind(ha_d, false)).set(24, KP).set(25, 1);
@@ -159,7 +171,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     bool vec = eight(a_base) && eight(b_base) && (a_rows ? eight(sam) && eight(K) : eight(sak) && eight(M)) &&
                (b_rows ? eight(sbk) && eight(N) : eight(sbn) && eight(K));
     for (int d = 0; d < bnd; ++d) vec = vec && eight(as[d]) && eight(bs[d]);
-    l.spec(vec);
+    l.spec(vec).spec(false).spec(coop_probe());
     l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
     l.bind(b, false);
   }
