@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "coopmat_khr.h"
 #include "kernels.h"
 #include "status.h"
 
@@ -92,20 +93,28 @@ SilicaStatus Device::create() {
   // The tensor-core GEMM needs its extension, cooperative matrices, f16 arithmetic and the
   // memory model (its scoped barriers).
   VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
-  if (pd.features.coopmat_nv) {
-    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  if (pd.features.coopmat_nv || pd.features.coopmat_khr) {
     extensions.push_back(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
     extensions.push_back(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
     f16.shaderFloat16 = VK_TRUE;
-    coop.cooperativeMatrix = VK_TRUE;
     memory_model.vulkanMemoryModel = VK_TRUE;
     memory_model.vulkanMemoryModelDeviceScope = VK_TRUE;  // other shaders' device-scope atomics
     chain(&f16);
-    chain(&coop);
     chain(&memory_model);
+  }
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop_nv{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  if (pd.features.coopmat_nv) {
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    coop_nv.cooperativeMatrix = VK_TRUE;
+    chain(&coop_nv);
+  }
+  khr::CooperativeMatrixFeatures coop_khr;
+  if (pd.features.coopmat_khr) {
+    extensions.push_back(khr::kExtension);
+    coop_khr.cooperativeMatrix = VK_TRUE;
+    chain(&coop_khr);
   }
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR stats{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};

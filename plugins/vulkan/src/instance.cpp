@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "coopmat_khr.h"
 #include "kernels.h"
 
 namespace silica::vk {
@@ -85,71 +86,110 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
   return ext;
 }
 
-// Whether the NV cooperative-matrix GEMM can run: the shader was built, the device does
-// 16x16x16 f16 x f16 + f32 on subgroups of 32, and it has shaderFloat16.
+// What both tensor-core GEMMs need besides their extension's shapes: subgroups of 32 (the
+// shader's layout of accumulators over lanes), the Vulkan memory model with device scope
+// (the shader's scoped barriers declare the model; with it on, every other shader's
+// device-scope atomics need device scope) and shaderFloat16, each from its extension (the
+// instance asks for Vulkan 1.1). `coop` is the extension's feature struct, chained into the
+// query, and `flag` its cooperativeMatrix member.
+[[maybe_unused]] bool coopmat_basics(VkPhysicalDevice pd, const char* what, void* coop, const VkBool32* flag) {
+  const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
+  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &subgroup;
+  vkGetPhysicalDeviceProperties2(pd, &p2);
+  if (subgroup.subgroupSize != 32) {
+    if (verbose) std::fprintf(stderr, "silica vulkan: %s: subgroup size %u\n", what, subgroup.subgroupSize);
+    return false;
+  }
+  const auto ext = device_extensions(pd);
+  if (!has_extension(ext, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME) ||
+      !has_extension(ext, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
+    if (verbose) std::fprintf(stderr, "silica vulkan: %s: no VK_KHR_vulkan_memory_model or shader_float16_int8\n", what);
+    return false;
+  }
+  VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
+  f16.pNext = coop;
+  static_cast<VkBaseOutStructure*>(coop)->pNext = reinterpret_cast<VkBaseOutStructure*>(&memory_model);
+  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  f2.pNext = &f16;
+  vkGetPhysicalDeviceFeatures2(pd, &f2);
+  if (!f16.shaderFloat16 || !*flag || !memory_model.vulkanMemoryModel || !memory_model.vulkanMemoryModelDeviceScope) {
+    if (verbose)
+      std::fprintf(stderr,
+                   "silica vulkan: %s: shaderFloat16 %d, cooperativeMatrix %d, vulkanMemoryModel %d, "
+                   "vulkanMemoryModelDeviceScope %d\n",
+                   what, f16.shaderFloat16, *flag, memory_model.vulkanMemoryModel,
+                   memory_model.vulkanMemoryModelDeviceScope);
+    return false;
+  }
+  return true;
+}
+
+// One entry of a cooperative-matrix property list (NV or KHR).
+struct MatrixShape {
+  uint32_t m, n, k, a, b, c, result, scope;
+};
+
+// Whether the list has 16x16x16 f16 x f16 + f32 on subgroups.
+[[maybe_unused]] bool has_f16_shape(const std::vector<MatrixShape>& list, const char* what, uint32_t f16, uint32_t f32,
+                                    uint32_t subgroup) {
+  const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
+  bool found = false;
+  for (const MatrixShape& s : list) {
+    if (verbose)
+      std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n", what, s.m,
+                   s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
+    found = found || (s.m == 16 && s.n == 16 && s.k == 16 && s.a == f16 && s.b == f16 && s.c == f32 &&
+                      s.result == f32 && s.scope == subgroup);
+  }
+  if (!found && verbose) std::fprintf(stderr, "silica vulkan: %s: no 16x16x16 f16/f32 subgroup shape\n", what);
+  return found;
+}
+
+// Whether the NV cooperative-matrix GEMM can run: the module was built, the device does
+// 16x16x16 f16 x f16 + f32 on subgroups and has the basics above.
 bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd) {
 #ifdef SILICA_VULKAN_COOPMAT_NV
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT")) return false;
   auto props = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
       vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
-  if (!props) {
-    if (std::getenv("SILICA_VULKAN_VERBOSE")) std::fprintf(stderr, "silica vulkan: NV coopmat: no properties entry point\n");
-    return false;
-  }
-  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
-  p2.pNext = &subgroup;
-  vkGetPhysicalDeviceProperties2(pd, &p2);
-  const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
-  if (subgroup.subgroupSize != 32) {
-    if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: subgroup size %u\n", subgroup.subgroupSize);
-    return false;
-  }
-  // The shader's scoped barriers (GL_KHR_memory_scope_semantics) declare the Vulkan memory
-  // model, which the device must offer, and f16 needs shaderFloat16 (the instance asks for
-  // Vulkan 1.1, so both come from their extensions rather than 1.2 core).
-  const auto ext = device_extensions(pd);
-  if (!has_extension(ext, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME) ||
-      !has_extension(ext, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
-    if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: no VK_KHR_vulkan_memory_model or shader_float16_int8\n");
-    return false;
-  }
-  VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
-  VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
-  f16.pNext = &coop;
-  coop.pNext = &memory_model;
-  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  f2.pNext = &f16;
-  vkGetPhysicalDeviceFeatures2(pd, &f2);
-  // Device scope too: with the memory model on, every other shader's device-scope atomics
-  // need it.
-  if (!f16.shaderFloat16 || !coop.cooperativeMatrix || !memory_model.vulkanMemoryModel ||
-      !memory_model.vulkanMemoryModelDeviceScope) {
-    if (verbose)
-      std::fprintf(stderr,
-                   "silica vulkan: NV coopmat: shaderFloat16 %d, cooperativeMatrix %d, vulkanMemoryModel %d, "
-                   "vulkanMemoryModelDeviceScope %d\n",
-                   f16.shaderFloat16, coop.cooperativeMatrix, memory_model.vulkanMemoryModel,
-                   memory_model.vulkanMemoryModelDeviceScope);
-    return false;
-  }
+  if (!props || !coopmat_basics(pd, "NV coopmat", &coop, &coop.cooperativeMatrix)) return false;
   uint32_t n = 0;
   if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
-  std::vector<VkCooperativeMatrixPropertiesNV> list(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
-  if (props(pd, &n, list.data()) != VK_SUCCESS) return false;
-  if (verbose)
-    for (const auto& c : list)
-      std::fprintf(stderr, "silica vulkan: NV coopmat shape %ux%ux%u, types A %d B %d C %d D %d, scope %d\n", c.MSize,
-                   c.NSize, c.KSize, c.AType, c.BType, c.CType, c.DType, c.scope);
-  for (const auto& c : list)
-    if (c.MSize == 16 && c.NSize == 16 && c.KSize == 16 && c.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
-        c.BType == VK_COMPONENT_TYPE_FLOAT16_NV && c.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
-        c.DType == VK_COMPONENT_TYPE_FLOAT32_NV && c.scope == VK_SCOPE_SUBGROUP_NV)
-      return true;
-  if (verbose) std::fprintf(stderr, "silica vulkan: NV coopmat: no 16x16x16 f16/f32 subgroup shape among %u\n", n);
+  std::vector<VkCooperativeMatrixPropertiesNV> raw(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (props(pd, &n, raw.data()) != VK_SUCCESS) return false;
+  std::vector<MatrixShape> list;
+  for (const auto& c : raw)
+    list.push_back({c.MSize, c.NSize, c.KSize, uint32_t(c.AType), uint32_t(c.BType), uint32_t(c.CType),
+                    uint32_t(c.DType), uint32_t(c.scope)});
+  return has_f16_shape(list, "NV coopmat", VK_COMPONENT_TYPE_FLOAT16_NV, VK_COMPONENT_TYPE_FLOAT32_NV,
+                       VK_SCOPE_SUBGROUP_NV);
+#else
+  (void)instance;
+  (void)pd;
   return false;
+#endif
+}
+
+// The same for the KHR cooperative-matrix GEMM.
+bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd) {
+#ifdef SILICA_VULKAN_COOPMAT_KHR
+  if (std::getenv("SILICA_VULKAN_NO_COOPMAT") || std::getenv("SILICA_VULKAN_NO_COOPMAT_KHR")) return false;
+  auto props = reinterpret_cast<khr::GetProperties>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
+  khr::CooperativeMatrixFeatures coop;
+  if (!props || !coopmat_basics(pd, "KHR coopmat", &coop, &coop.cooperativeMatrix)) return false;
+  uint32_t n = 0;
+  if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
+  std::vector<khr::CooperativeMatrixProperties> raw(n);
+  if (props(pd, &n, raw.data()) != VK_SUCCESS) return false;
+  std::vector<MatrixShape> list;
+  for (const auto& c : raw) list.push_back({c.MSize, c.NSize, c.KSize, c.AType, c.BType, c.CType, c.ResultType, c.scope});
+  return has_f16_shape(list, "KHR coopmat", khr::kFloat16, khr::kFloat32, khr::kScopeSubgroup);
 #else
   (void)instance;
   (void)pd;
@@ -270,7 +310,10 @@ void Instance::enumerate() {
     if (has_atomic_float) f2.pNext = &atomic_float;
     vkGetPhysicalDeviceFeatures2(h, &f2);
     pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
-    pd.features.coopmat_nv = has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) && coopmat_nv_usable(instance_, h);
+    // KHR first: on an H200 the same shader runs 13% faster through it (docs/benchmarks.md).
+    pd.features.coopmat_khr = has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h);
+    pd.features.coopmat_nv = !pd.features.coopmat_khr && has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
+                             coopmat_nv_usable(instance_, h);
     pd.features.pipeline_stats = std::getenv("SILICA_VULKAN_PIPELINE_STATS") != nullptr &&
                                  has_extension(ext, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     pd.features.float_atomic_add = has_atomic_float && atomic_float.shaderBufferFloat32AtomicAdd == VK_TRUE;
@@ -298,10 +341,10 @@ void Instance::enumerate() {
     info.dtype_mask = device_dtype_mask(pd.features);
     if (std::getenv("SILICA_VULKAN_VERBOSE"))
       std::fprintf(stderr,
-                   "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, "
+                   "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, KHR coopmat %d, "
                    "shared memory %u bytes\n",
                    info.name, pd.features.shader_int64, pd.features.push_descriptor, pd.features.float_atomic_add,
-                   pd.features.coopmat_nv, pd.properties.limits.maxComputeSharedMemorySize);
+                   pd.features.coopmat_nv, pd.features.coopmat_khr, pd.properties.limits.maxComputeSharedMemorySize);
     devices_.push_back(pd);
   }
   std::stable_sort(devices_.begin(), devices_.end(), [](const PhysicalDevice& a, const PhysicalDevice& b) {

@@ -18,8 +18,11 @@ struct DeviceFeatures {
   bool push_descriptor = false;    // VK_KHR_push_descriptor: no descriptor sets to allocate
   bool portability_subset = false; // VK_KHR_portability_subset (MoltenVK): must be enabled
   bool float_atomic_add = false;   // VK_EXT_shader_atomic_float: shaderBufferFloat32AtomicAdd
-  /// VK_NV_cooperative_matrix with 16x16x16 f16 x f16 -> f32 on subgroups of 32, shaderFloat16,
-  /// and the shader built into this plugin (matmul_coopmat_nv): f16 matmul on tensor cores.
+  /// VK_KHR_cooperative_matrix with 16x16x16 f16 x f16 -> f32 on subgroups of 32, shaderFloat16,
+  /// and the module built into this plugin (matmul_coopmat_khr, needs glslang 13+): f16
+  /// matmul on tensor cores (AMD, Intel, NVIDIA).
+  bool coopmat_khr = false;
+  /// The same through VK_NV_cooperative_matrix (matmul_coopmat_nv), where the KHR one is not.
   bool coopmat_nv = false;
   /// VK_KHR_pipeline_executable_properties, used when SILICA_VULKAN_PIPELINE_STATS is set:
   /// the driver's statistics (registers, spills...) of each pipeline printed as it is made.

@@ -1,7 +1,7 @@
 // Batched matrix product y (..., M, N) = a (..., M, K) . b (..., K, N) with the tiled GEMM
-// of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat_nv.comp) for
-// f16 operands where the device offers VK_NV_cooperative_matrix (2-D bf16 products too,
-// through scaled f16 copies). Operands are read in place whatever their layout
+// of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat.comp) for
+// f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
+// (2-D bf16 products too, through scaled f16 copies). Operands are read in place whatever their layout
 // (row-major or transposed last two dims, batch strides of 0 where broadcast); the layout
 // picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
@@ -16,9 +16,14 @@ namespace silica::vk {
 namespace {
 
 constexpr int64_t kTile = 64;       // matmul.comp
-constexpr int64_t kCoopTile = 128;  // matmul_coopmat_nv.comp
+constexpr int64_t kCoopTile = 128;  // matmul_coopmat.comp
 
-// SILICA_VULKAN_COOPMAT_PROBE=1..3: matmul_coopmat_nv.comp's PROBE, which leaves parts of
+// The tensor-core GEMM module the device runs, or null.
+const char* coop_shader(const DeviceFeatures& f) {
+  return f.coopmat_khr ? "matmul_coopmat_khr" : f.coopmat_nv ? "matmul_coopmat_nv" : nullptr;
+}
+
+// SILICA_VULKAN_COOPMAT_PROBE=1..3: matmul_coopmat.comp's PROBE, which leaves parts of
 // the work out to time the rest (wrong results; for measuring only). 0 when unset.
 int32_t coop_probe() {
   static const int32_t probe = [] {
@@ -95,7 +100,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
   if (st == SILICA_OK) st = convert(a, M, KP, M, K, sam, sak, true, ha_d, ea_d);
   if (st == SILICA_OK) st = convert(b, KP, NP, K, N, sbk, sbn, false, hb_d, eb_d);
   if (st == SILICA_OK) {
-    Launch l(dev, "matmul_coopmat_nv");
+    Launch l(dev, coop_shader(dev.physical().features));
     l.spec(0).spec(y.dtype).spec(SILICA_F16).spec(SILICA_F16).spec(true).spec(true).spec(true).spec(true);
     l.spec(coop_probe());
     l.set(0, M).set(1, N).set(2, KP).set(3, 1).set(4, 0);
@@ -151,13 +156,14 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   // are row-major or transposed (a unit stride along one of their two dims); 2-D bf16
   // products through scaled f16 copies.
   const bool big = M * N * K >= (int64_t{1} << 21);
-  if (dev.physical().features.coopmat_nv && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && batches == 1 &&
+  const char* coop_module = coop_shader(dev.physical().features);
+  if (coop_module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && batches == 1 &&
       big && !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
     return matmul_bf16_scaled(dev, a, b, y, M, N, K);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
-  const bool coop = dev.physical().features.coopmat_nv && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
+  const bool coop = coop_module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
                     (a_rows || sam == 1) && (b_rows || sbk == 1) && big;
-  Launch l(dev, coop ? "matmul_coopmat_nv" : "matmul");
+  Launch l(dev, coop ? coop_module : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, batches).set(4, bnd);
   for (int d = 0; d < bnd; ++d) l.set(5 + d, shape[d]).set(11 + d, as[d]).set(17 + d, bs[d]);

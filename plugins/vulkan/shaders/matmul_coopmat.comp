@@ -1,7 +1,9 @@
-// MATMUL on tensor cores through VK_NV_cooperative_matrix (NVIDIA only: exempt from the
-// portable-path rules and from the MSL test): f16 a and b, f32 accumulation, any output
+// MATMUL on tensor cores through cooperative matrices: VK_NV_cooperative_matrix (NVIDIA;
+// module matmul_coopmat_nv) or, built with -DSILICA_COOPMAT_KHR where glslang compiles it,
+// VK_KHR_cooperative_matrix (AMD, Intel, NVIDIA; matmul_coopmat_khr). Both are exempt from
+// the portable-path rules and from the MSL test. f16 a and b, f32 accumulation, any output
 // dtype (and bf16 products through to_f16_scaled.comp: SCALED). Same parameters and grid
-// as matmul.comp, with BM x BN output tiles.
+// as matmul.comp, with BM x BN output tiles; subgroups of 32 invocations.
 //
 // A workgroup of WARPS subgroups (32 invocations each) computes one BM x BN tile of y; the
 // subgroups form a WARPS_M x (WARPS / WARPS_M) grid, each computing TM x TN accumulators
@@ -21,7 +23,24 @@
 // Hopper's wgmma, which cooperative matrices do not reach).
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifdef SILICA_COOPMAT_KHR
+#extension GL_KHR_cooperative_matrix : require
+#define ACC_T coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
+#define A_T coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA>
+#define B_T coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB>
+#define LAYOUT(col) ((col) ? gl_CooperativeMatrixLayoutColumnMajor : gl_CooperativeMatrixLayoutRowMajor)
+#define LOAD(m, arr, off, stride, col) coopMatLoad(m, arr, off, stride, LAYOUT(col))
+#define STORE(m, arr, off, stride) coopMatStore(m, arr, off, stride, gl_CooperativeMatrixLayoutRowMajor)
+#define MUL_ADD(a, b, c) coopMatMulAdd(a, b, c)
+#else
 #extension GL_NV_cooperative_matrix : require
+#define ACC_T fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+#define A_T fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define B_T fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define LOAD(m, arr, off, stride, col) coopMatLoadNV(m, arr, off, stride, col)
+#define STORE(m, arr, off, stride) coopMatStoreNV(m, arr, off, stride, false)
+#define MUL_ADD(a, b, c) coopMatMulAddNV(a, b, c)
+#endif
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
@@ -136,9 +155,9 @@ void main() {
       b_base += c * P(17 + d);
     }
     g_a_base = a_base, g_b_base = b_base;
-    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[TM][TN];
+    ACC_T acc[TM][TN];
     [[unroll]] for (int i = 0; i < TM; ++i)
-      [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+      [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = ACC_T(0.0);
 
     // Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of b per k slice; the next
     // slice's chunks are fetched into registers before this slice's products, hiding
@@ -147,7 +166,8 @@ void main() {
     int sa[A_CHUNKS], sb[B_CHUNKS];
     [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, 0, sa[q]);
     [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, 0, sb[q]);
-    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> pa[TM], pb[TN];  // PROBE 3's fragments
+    A_T pa[TM];  // PROBE 3's fragments
+    B_T pb[TN];
     for (int k0 = 0; k0 < K; k0 += BK) {
       if (PROBE < 2) {
         [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];
@@ -161,23 +181,24 @@ void main() {
       [[unroll]] for (int kk = 0; kk < BK; kk += 16) {
         if (PROBE == 3 && k0 > 0) {
           [[unroll]] for (int i = 0; i < TM; ++i)
-            [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = coopMatMulAddNV(pa[i], pb[j], acc[i][j]);
+            [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = MUL_ADD(pa[i], pb[j], acc[i][j]);
           continue;
         }
-        fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> fa[TM], fb[TN];
+        A_T fa[TM];
+        B_T fb[TN];
         // Offsets and strides count uvec4 chunks of 8 halves.
         [[unroll]] for (int i = 0; i < TM; ++i) {
           const int r = wm + 16 * i;
-          if (A_K_FAST) coopMatLoadNV(fa[i], sh_a, uint(r * A_STRIDE + kk / 8), uint(A_STRIDE), false);
-          else coopMatLoadNV(fa[i], sh_a, uint(kk * A_STRIDE + r / 8), uint(A_STRIDE), true);
+          if (A_K_FAST) LOAD(fa[i], sh_a, uint(r * A_STRIDE + kk / 8), uint(A_STRIDE), false);
+          else LOAD(fa[i], sh_a, uint(kk * A_STRIDE + r / 8), uint(A_STRIDE), true);
         }
         [[unroll]] for (int j = 0; j < TN; ++j) {
           const int c = wn + 16 * j;
-          if (B_N_FAST) coopMatLoadNV(fb[j], sh_b, uint(kk * B_STRIDE + c / 8), uint(B_STRIDE), false);
-          else coopMatLoadNV(fb[j], sh_b, uint(c * B_STRIDE + kk / 8), uint(B_STRIDE), true);
+          if (B_N_FAST) LOAD(fb[j], sh_b, uint(kk * B_STRIDE + c / 8), uint(B_STRIDE), false);
+          else LOAD(fb[j], sh_b, uint(c * B_STRIDE + kk / 8), uint(B_STRIDE), true);
         }
         [[unroll]] for (int i = 0; i < TM; ++i)
-          [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = coopMatMulAddNV(fa[i], fb[j], acc[i][j]);
+          [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = MUL_ADD(fa[i], fb[j], acc[i][j]);
         if (PROBE == 3) {
           [[unroll]] for (int i = 0; i < TM; ++i) pa[i] = fa[i];
           [[unroll]] for (int j = 0; j < TN; ++j) pb[j] = fb[j];
@@ -191,7 +212,7 @@ void main() {
     const uint lane = gl_SubgroupInvocationID;
     [[unroll]] for (int i = 0; i < TM; ++i) {
       [[unroll]] for (int j = 0; j < TN; ++j) {
-        coopMatStoreNV(acc[i][j], sh_out[warp], 0u, 16u, false);
+        STORE(acc[i][j], sh_out[warp], 0u, 16u);
         subgroupMemoryBarrierShared();
         subgroupBarrier();
         const int r = int(lane / 2u), c0 = int(lane % 2u) * 8;
