@@ -13,14 +13,14 @@
 // element by element otherwise.
 //
 // The tile is fixed at compile time (kernels_matmul.cpp knows it): 128 x 128 with 2 x 4
-// subgroups of 4 x 2 accumulators and k slices of 16. On an H200, 4096^3 f16 ran at
-// 159 TFLOP/s with it; slices of 32 ran at 102, 128 x 256 tiles at 108-148, 4-subgroup
-// workgroups at 91-113, double-buffered shared memory at 94-148, shared blocks typed as
-// halves at 152, and fragments loaded straight from the buffers (no shared memory, no
-// barriers) at 28-51 (the small tile leaves room for two workgroups per multiprocessor).
-// PROBE below shows the bound: 226 TFLOP/s without the global loads, 257 without shared
-// stores and barriers too, 344 for the tensor-core products alone (cuBLAS: 637, with
-// Hopper's wgmma, which cooperative matrices do not reach).
+// subgroups of 4 x 2 accumulators and k slices of 16. On an H200, 4096^3 f16 ran at 178
+// TFLOP/s through the KHR module and 160 through the NV one. Nothing tried was faster
+// (docs/benchmarks.md lists it): other tiles (128 x 256, 256 x 128, 4 or 16 subgroups),
+// slices of 32, two shared buffers, several slices in flight in registers, shared blocks
+// typed as halves, fragments loaded straight from the buffers. PROBE below shows the
+// bounds (KHR / NV): 327 / 226 TFLOP/s without the global loads, 500 / 257 without the
+// shared stores and barriers too, 551 / 345 for the tensor-core products alone (cuBLAS:
+// 649).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #ifdef SILICA_COOPMAT_KHR
