@@ -2,11 +2,12 @@
 // PyTorch (bench/torch_gpu_reference.py prints the same lines; bench/run_gpu_bench.sh runs both):
 //
 //   build/bin/bench_device_matmul [--device vulkan] [--dtype f32,f16,bf16] [--n 4096]
-//                                 [--min-time 1] [--check] [--check-n 512]
+//                                 [--batch 1] [--min-time 1] [--check] [--check-n 512]
 //
 // Prints one line per dtype:
 //   matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device vulkan:0 (NVIDIA H100 80GB HBM3))
-// FLOP = 2 n^3 (n^3 multiply-adds). Each timed call allocates its result, as torch.matmul
+// FLOP = 2 n^3 (n^3 multiply-adds), times the batch: --batch B multiplies B pairs of n x n
+// matrices in one call ((B, n, n) operands, "matmul n=... batch=B" lines). Each timed call allocates its result, as torch.matmul
 // does, and the device is synchronized once after the timed loop, so the time is device
 // throughput with the host's recording overlapped, not one call's latency.
 //
@@ -31,6 +32,7 @@ struct Options {
   std::string device;  // empty: silica::best_device() ($SILICA_DEVICE, else the best GPU)
   std::vector<silica::DType> dtypes{silica::DType::f32, silica::DType::f16, silica::DType::bf16};
   int64_t n = 4096;
+  int64_t batch = 1;
   double min_time = 1.0;
   bool check = false;
   int64_t check_n = 512;
@@ -43,6 +45,7 @@ struct Options {
                "  --device NAME    vulkan, vulkan:1, cpu, ... (default: the best device, or $SILICA_DEVICE)\n"
                "  --dtype LIST     comma-separated of f32, f16, bf16 (default: all three)\n"
                "  --n N            matrix size (default 4096)\n"
+               "  --batch B        B products of n x n matrices per call, as (B, n, n) operands (default 1)\n"
                "  --min-time S     seconds of timed calls per dtype, at least (default 1)\n"
                "  --check          first compare with an f32 CPU product at --check-n\n"
                "  --check-n N      size of the --check product (default 512)\n");
@@ -92,6 +95,8 @@ Options parse(int argc, char** argv) {
       }
     } else if (flag == "--n") {
       o.n = whole(next());
+    } else if (flag == "--batch") {
+      o.batch = whole(next());
     } else if (flag == "--min-time") {
       const std::string v = next();
       char* end = nullptr;
@@ -110,9 +115,11 @@ Options parse(int argc, char** argv) {
 
 // Inputs: normal(0, 1) drawn on the CPU (the same numbers for every device and dtype, since
 // the generator is seeded per call), moved to the device, then cast there.
-silica::Tensor input(int64_t n, uint64_t seed, silica::DType dtype, const silica::Device& device) {
+silica::Tensor input(int64_t n, uint64_t seed, silica::DType dtype, const silica::Device& device,
+                     int64_t batch = 1) {
   silica::Generator gen(seed);
-  return silica::randn({n, n}, {}, &gen).to(device).to(dtype);
+  const silica::Shape shape = batch > 1 ? silica::Shape{batch, n, n} : silica::Shape{n, n};
+  return silica::randn(shape, {}, &gen).to(device).to(dtype);
 }
 
 // Largest tolerated max|y - ref| / max|ref| per dtype at n = 512. The reference uses the
@@ -175,17 +182,20 @@ int main(int argc, char** argv) {
       for (silica::DType dtype : o.dtypes)
         if (device.supports_dtype(dtype)) checks_ok = check(device, dtype, o.check_n) && checks_ok;
     }
-    const double flop = 2.0 * static_cast<double>(o.n) * static_cast<double>(o.n) * static_cast<double>(o.n);
+    const double flop = 2.0 * static_cast<double>(o.n) * static_cast<double>(o.n) * static_cast<double>(o.n) *
+                        static_cast<double>(o.batch);
+    const std::string label =
+        "n=" + std::to_string(o.n) + (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string());
     for (silica::DType dtype : o.dtypes) {
       if (!device.supports_dtype(dtype)) {
-        std::printf("matmul n=%lld %s: not supported (device %s)\n", static_cast<long long>(o.n),
-                    silica::dtype_name(dtype), where.c_str());
+        std::printf("matmul %s %s: not supported (device %s)\n", label.c_str(), silica::dtype_name(dtype),
+                    where.c_str());
         continue;
       }
-      const silica::Tensor a = input(o.n, 1, dtype, device), b = input(o.n, 2, dtype, device);
+      const silica::Tensor a = input(o.n, 1, dtype, device, o.batch), b = input(o.n, 2, dtype, device, o.batch);
       const double seconds = time_matmul(device, a, b, o.min_time);
-      std::printf("matmul n=%lld %s: %.4g ms, %.4g TFLOP/s (device %s)\n", static_cast<long long>(o.n),
-                  silica::dtype_name(dtype), seconds * 1e3, flop / seconds * 1e-12, where.c_str());
+      std::printf("matmul %s %s: %.4g ms, %.4g TFLOP/s (device %s)\n", label.c_str(), silica::dtype_name(dtype),
+                  seconds * 1e3, flop / seconds * 1e-12, where.c_str());
       std::fflush(stdout);
     }
     return checks_ok ? 0 : 1;

@@ -3,12 +3,12 @@
 bench/bench_device_matmul.cpp, for a side-by-side comparison (bench/run_gpu_bench.sh).
 
     python3 bench/torch_gpu_reference.py [--device cuda] [--dtype f32,f16,bf16,f32-tf32]
-                                         [--n 4096] [--min-time 1]
+                                         [--n 4096] [--batch 1] [--min-time 1]
 
 Prints one line per dtype, in bench_device_matmul's format:
     matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device cuda:0 (NVIDIA H100 80GB HBM3))
 
-FLOP = 2 n^3. Each timed call allocates its result (torch.matmul without out=), and the
+FLOP = 2 n^3, times the batch (--batch B: (B, n, n) operands, "n=... batch=B" lines). Each timed call allocates its result (torch.matmul without out=), and the
 device is synchronized once after the timed loop, so the time is device throughput with
 the host's launches overlapped, as on the Silica side.
 
@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--dtype", default="f32,f16,bf16,f32-tf32",
                     help="comma-separated of f32 (TF32 off), f16, bf16, f32-tf32 (default: all)")
     ap.add_argument("--n", type=int, default=4096)
+    ap.add_argument("--batch", type=int, default=1, help="products of n x n matrices per call")
     ap.add_argument("--min-time", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=0, help="CPU threads for --device cpu (default: torch's)")
     args = ap.parse_args()
@@ -107,11 +108,13 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     label = device_label(device)
-    flop = 2.0 * args.n ** 3
+    flop = 2.0 * args.n ** 3 * args.batch
+    shape = (args.batch, args.n, args.n) if args.batch > 1 else (args.n, args.n)
+    size = f"n={args.n}" + (f" batch={args.batch}" if args.batch > 1 else "")
     gen = torch.Generator().manual_seed(0)
     # Inputs normal(0, 1) drawn in f32 on the CPU, moved to the device, then cast there.
-    a32 = torch.randn(args.n, args.n, generator=gen).to(device)
-    b32 = torch.randn(args.n, args.n, generator=gen).to(device)
+    a32 = torch.randn(*shape, generator=gen).to(device)
+    b32 = torch.randn(*shape, generator=gen).to(device)
     print(f"torch {torch.__version__} (CUDA {torch.version.cuda}, cuDNN "
           f"{torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None}), {label}", flush=True)
     for name in names:
@@ -120,10 +123,10 @@ def main():
         try:
             seconds = seconds_per_matmul(a, b, args.min_time, device)
         except RuntimeError as e:  # e.g. f16 matmul on the CPU of an older torch
-            print(f"matmul n={args.n} {name}: not supported (device {label}): {str(e).splitlines()[0]}", flush=True)
+            print(f"matmul {size} {name}: not supported (device {label}): {str(e).splitlines()[0]}", flush=True)
             continue
         note = f", {tf32_state()}" if DTYPES[name] == torch.float32 else ""
-        print(f"matmul n={args.n} {name}: {seconds * 1e3:.4g} ms, {flop / seconds * 1e-12:.4g} TFLOP/s "
+        print(f"matmul {size} {name}: {seconds * 1e3:.4g} ms, {flop / seconds * 1e-12:.4g} TFLOP/s "
               f"(device {label}{note})", flush=True)
     set_tf32(False)
 

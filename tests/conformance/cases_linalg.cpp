@@ -73,6 +73,11 @@ void add_matmul_cases(std::vector<Case>& cases) {
   cases.push_back({"matmul/tensor_core_transposed", {in({136, 256}), in({264, 136})},
                    [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(0, 1), x[1].transpose(0, 1)); },
                    kHalves, false});
+  // Batched ones: per-batch edges, a batch dim of b broadcast (stride 0), transposed a.
+  cases.push_back({"matmul/tensor_core_batched", {in({3, 130, 200}), in({3, 200, 150})}, mm, kHalves, false});
+  cases.push_back({"matmul/tensor_core_broadcast", {in({2, 3, 136, 256}), in({3, 256, 136})}, mm, kHalves, false});
+  cases.push_back({"matmul/tensor_core_batched_transposed", {in({2, 256, 136}), in({2, 256, 264})},
+                   [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(1, 2), x[1]); }, kHalves, false});
 }
 
 Run conv(Conv2dOptions o, bool bias) {

@@ -68,7 +68,8 @@ layout(constant_id = 6) const bool VEC = false;
 layout(std430, set = 0, binding = 2) readonly buffer a_vec_block { uvec4 a_v[]; };
 layout(std430, set = 0, binding = 3) readonly buffer b_vec_block { uvec4 b_v[]; };
 // SCALED (bf16 products, see to_f16_scaled.comp): a and b hold rows scaled by 2^-e, and
-// output (m, n) is multiplied by 2^(e_a[m] + e_b[n]); P(30), P(31) the exponents' bases.
+// output (m, n) of batch i is multiplied by 2^(e_a[i M + m] + e_b[i N + n]); P(30), P(31)
+// the exponents' bases.
 layout(constant_id = 7) const bool SCALED = false;
 // Measurement only (the results are wrong unless 0; SILICA_VULKAN_COOPMAT_PROBE): takes
 // work out of the k loop to find what bounds it. 1: no global loads after the first slice;
@@ -208,7 +209,7 @@ void main() {
     }
 
     // Each accumulator goes through shared memory; lane l writes 8 neighbouring outputs.
-    const int y_base = P(29) + batch * M * N;
+    const int y_base = P(29) + batch * M * N, ea0 = P(30) + batch * M, eb0 = P(31) + batch * N;
     const uint lane = gl_SubgroupInvocationID;
     [[unroll]] for (int i = 0; i < TM; ++i) {
       [[unroll]] for (int j = 0; j < TN; ++j) {
@@ -220,12 +221,12 @@ void main() {
         if (m < M) {
           const int e = y_base + m * N + n;
           const bool pairs = (y_dt == DT_F16 || y_dt == DT_BF16) && (e & 1) == 0;
-          const int em = SCALED ? ea_w[P(30) + m] : 0;
+          const int em = SCALED ? ea_w[ea0 + m] : 0;
           for (int c = 0; c < 8; c += 2) {
             float v0 = sh_out[warp][r * 16 + c0 + c], v1 = sh_out[warp][r * 16 + c0 + c + 1];
             if (SCALED) {
-              if (n + c < N) v0 = ldexp(v0, em + eb_w[P(31) + n + c]);
-              if (n + c + 1 < N) v1 = ldexp(v1, em + eb_w[P(31) + n + c + 1]);
+              if (n + c < N) v0 = ldexp(v0, em + eb_w[eb0 + n + c]);
+              if (n + c + 1 < N) v1 = ldexp(v1, em + eb_w[eb0 + n + c + 1]);
             }
             if (pairs && n + c + 1 < N) {
               y_w[(e + c) >> 1] = y_dt == DT_F16 ? float_to_half(v0) | (float_to_half(v1) << 16)

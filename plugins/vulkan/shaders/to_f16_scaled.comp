@@ -11,6 +11,10 @@
 // STEP 2 converts: output (i, j) of a rows_o x cols_p block (P(0), P(1); cols_p even) is
 // source element P(6) + i * P(4) + j * P(5) when i < P(2) and j < P(3), else 0, scaled by
 // e[P(8) + (BY_ROW ? i : j)]; two outputs per invocation, one word of h at P(7) words.
+// Batches: P(12) of them along the grid's z, each x's matrix at the offset its batch index
+// gives through P(13) batch dims of sizes P(14 + d) and strides P(20 + d); a batch's
+// exponents follow the previous batch's (R per batch; STEP 2: P(2) by row, else P(3)),
+// its partial maxima and its h block likewise.
 // Bindings: h 1 (words of two halves; STEP 2), e 2 (int), x 3.
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -39,50 +43,64 @@ int exponent_for(float m) {
   return m > 0.0 ? ex - 15 : 0;
 }
 
+// Element offset of batch `batch` in x.
+int batch_offset(int batch) {
+  int offset = 0, rest = batch;
+  for (int d = P(13) - 1; d >= 0; --d) {
+    const int s = P(14 + d), c = rest % s;
+    rest /= s;
+    offset += c * P(20 + d);
+  }
+  return offset;
+}
+
 void main() {
   const uint t = gl_LocalInvocationID.x;
+  for (int batch = int(gl_WorkGroupID.z); batch < P(12); batch += int(gl_NumWorkGroups.z)) {
+  const int xo = batch_offset(batch);
   if (STEP == 0) {
     const int R = P(0), K = P(1);
     for (int r = int(gl_WorkGroupID.x); r < R; r += int(gl_NumWorkGroups.x)) {
       float m = 0.0;
-      for (int k = int(t); k < K; k += 256) m = finite_max(m, x_loadf(P(5) + r * P(3) + k * P(4)));
+      for (int k = int(t); k < K; k += 256) m = finite_max(m, x_loadf(P(5) + xo + r * P(3) + k * P(4)));
       sh_max[t] = m;
       barrier();
       for (uint s = 128u; s > 0u; s >>= 1) {
         if (t < s) sh_max[t] = max(sh_max[t], sh_max[t + s]);
         barrier();
       }
-      if (t == 0u) e_w[P(7) + r] = exponent_for(sh_max[0]);
+      if (t == 0u) e_w[P(7) + batch * R + r] = exponent_for(sh_max[0]);
       barrier();  // sh_max is reused by this workgroup's next row
     }
   } else if (STEP == 1) {
     // Partial maxima: workgroup row y takes values [y * P(9), (y + 1) * P(9)) of each row
-    // and stores their largest (as bits) at e[P(7) + y * R + r].
+    // and stores their largest (as bits) at e[P(7) + (batch * rows of the grid + y) * R + r].
     const int R = P(0), K = P(1), k0 = int(gl_WorkGroupID.y) * P(9), k1 = min(K, k0 + P(9));
     for (int r = int(gl_GlobalInvocationID.x); r < R; r += grid_threads()) {
       float m = 0.0;
-      for (int k = k0; k < k1; ++k) m = finite_max(m, x_loadf(P(5) + r * P(3) + k * P(4)));
-      e_w[P(7) + int(gl_WorkGroupID.y) * R + r] = floatBitsToInt(m);
+      for (int k = k0; k < k1; ++k) m = finite_max(m, x_loadf(P(5) + xo + r * P(3) + k * P(4)));
+      e_w[P(7) + (batch * int(gl_NumWorkGroups.y) + int(gl_WorkGroupID.y)) * R + r] = floatBitsToInt(m);
     }
   } else if (STEP == 3) {
     // Exponents from STEP 1's P(10) partial maxima per row (read through binding 1 at P(11)).
     const int R = P(0);
     for (int r = int(gl_GlobalInvocationID.x); r < R; r += grid_threads()) {
       float m = 0.0;
-      for (int c = 0; c < P(10); ++c) m = max(m, uintBitsToFloat(h_w[P(11) + c * R + r]));
-      e_w[P(7) + r] = exponent_for(m);
+      for (int c = 0; c < P(10); ++c) m = max(m, uintBitsToFloat(h_w[P(11) + (batch * P(10) + c) * R + r]));
+      e_w[P(7) + batch * R + r] = exponent_for(m);
     }
   } else {
-    const int cols = P(1), pairs = P(0) * (cols / 2);
+    const int cols = P(1), pairs = P(0) * (cols / 2), eo = batch * (BY_ROW ? P(2) : P(3));
     for (int p = int(gl_GlobalInvocationID.x); p < pairs; p += grid_threads()) {
       const int i = p / (cols / 2), j = (p - i * (cols / 2)) * 2;
       float v[2];
       for (int q = 0; q < 2; ++q) {
         const bool inside = i < P(2) && j + q < P(3);
-        const float x = inside ? x_loadf(P(6) + i * P(4) + (j + q) * P(5)) : 0.0;
-        v[q] = ldexp(x, -e_w[P(8) + (BY_ROW ? i : min(j + q, P(3) - 1))]);
+        const float x = inside ? x_loadf(P(6) + xo + i * P(4) + (j + q) * P(5)) : 0.0;
+        v[q] = ldexp(x, -e_w[P(8) + eo + (BY_ROW ? min(i, P(2) - 1) : min(j + q, P(3) - 1))]);
       }
-      h_w[P(7) + p] = float_to_half(v[0]) | (float_to_half(v[1]) << 16);
+      h_w[P(7) + batch * pairs + p] = float_to_half(v[0]) | (float_to_half(v[1]) << 16);
     }
+  }
   }
 }

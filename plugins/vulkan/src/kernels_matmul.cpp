@@ -1,9 +1,9 @@
 // Batched matrix product y (..., M, N) = a (..., M, K) . b (..., K, N) with the tiled GEMM
 // of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat.comp) for
 // f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
-// (2-D bf16 products too, through scaled f16 copies). Operands are read in place whatever their layout
-// (row-major or transposed last two dims, batch strides of 0 where broadcast); the layout
-// picks which neighbouring invocations load neighbouring addresses.
+// (bf16 products too, through scaled f16 copies). Operands are read in place whatever their
+// layout (row-major or transposed last two dims, batch strides of 0 where broadcast); the
+// layout picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
 #include <cstdlib>
 
@@ -34,82 +34,104 @@ int32_t coop_probe() {
   return probe;
 }
 
+// The batch dims of a product after dropping size-1 ones and merging dims that a, b (and
+// the contiguous y) walk as one: sizes and each operand's strides.
+struct Batches {
+  int nd = 0;
+  int64_t shape[6], a[6], b[6], count = 1;
+};
+
+// Writes batch dims into parameter words: count at `at`, dims at at + 1, sizes at
+// at + 2 + d, strides (a's or b's) at at + 8 + d.
+void set_batches(Launch& l, int at, const Batches& bt, const int64_t* strides) {
+  l.set(at, bt.count).set(at + 1, bt.nd);
+  for (int d = 0; d < bt.nd; ++d) l.set(at + 2 + d, bt.shape[d]).set(at + 8 + d, strides[d]);
+}
+
+uint32_t grid_z(int64_t batches) { return static_cast<uint32_t>(std::clamp<int64_t>(batches, 1, 65535)); }
+
 // bf16 x bf16 on the f16 tensor cores: each row of a and each column of b is scaled by a
 // power of two into f16 (exact for bf16's 8 significant bits; see to_f16_scaled.comp), a
-// as (M, KP) and b as (KP, NP), both row-major with K and N padded to multiples of 8, and
-// the GEMM scales each output back. 2-D products.
+// as (batches, M, KP) and b as (batches, KP, NP), both row-major with K and N padded to
+// multiples of 8, and the GEMM scales each output back.
 SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const SilicaTensorDesc& b,
-                                const SilicaTensorDesc& y, int64_t M, int64_t N, int64_t K) {
+                                const SilicaTensorDesc& y, int64_t M, int64_t N, int64_t K, const Batches& bt) {
   const int nd = y.ndim;
-  const int64_t KP = (K + 7) / 8 * 8, NP = (N + 7) / 8 * 8;
+  const int64_t KP = (K + 7) / 8 * 8, NP = (N + 7) / 8 * 8, B = bt.count;
   const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1], sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
   Buffer *ha = nullptr, *hb = nullptr, *ea = nullptr, *eb = nullptr;
-  SilicaStatus st = dev.allocate(static_cast<uint64_t>(M * KP * 2), &ha);
-  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(KP * NP * 2), &hb);
-  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(M * 4), &ea);
-  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(N * 4), &eb);
-  const SilicaTensorDesc ha_d = temp_desc(ha, M, KP, SILICA_F16), hb_d = temp_desc(hb, KP, NP, SILICA_F16);
-  const SilicaTensorDesc ea_d = temp_desc(ea, 1, M, SILICA_I32), eb_d = temp_desc(eb, 1, N, SILICA_I32);
-  // The exponents of R rows of K values, element (r, k) at r * rs + k * ks: a workgroup per
-  // row where rows run along k; else partial maxima over chunks of k with an invocation per
-  // row and chunk (neighbours read side by side), then one pass over the partials.
-  auto exponents = [&](const SilicaTensorDesc& x, int64_t R, int64_t rs, int64_t ks, const SilicaTensorDesc& e) {
+  SilicaStatus st = dev.allocate(static_cast<uint64_t>(B * M * KP * 2), &ha);
+  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(B * KP * NP * 2), &hb);
+  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(B * M * 4), &ea);
+  if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(B * N * 4), &eb);
+  const SilicaTensorDesc ha_d = temp_desc(ha, B * M, KP, SILICA_F16), hb_d = temp_desc(hb, B * KP, NP, SILICA_F16);
+  const SilicaTensorDesc ea_d = temp_desc(ea, B, M, SILICA_I32), eb_d = temp_desc(eb, B, N, SILICA_I32);
+  // The exponents of R rows of K values per batch, element (r, k) at r * rs + k * ks: a
+  // workgroup per row where rows run along k; else partial maxima over chunks of k with an
+  // invocation per row and chunk (neighbours read side by side), then one pass over them.
+  auto exponents = [&](const SilicaTensorDesc& x, int64_t R, int64_t rs, int64_t ks, const int64_t* bs,
+                       const SilicaTensorDesc& e) {
     if (ks == 1 || rs != 1) {
       Launch l(dev, "to_f16_scaled");
       l.spec(x.dtype).spec(0).spec(1);
       l.set(0, R).set(1, K).set(3, rs).set(4, ks);
+      set_batches(l, 12, bt, bs);
       l.bind(e, true);  // binding 1 (h) is not used in this step: e stands in
       l.set(7, l.bind(e, true)).set(5, l.bind(x, false));
-      return l.run(groups_for(R, 1));
+      return l.run(groups_for(R, 1), 1, grid_z(B));
     }
     const int64_t chunk = std::max<int64_t>(128, (K + 65534) / 65535);  // at most 65535 chunks
     const int64_t chunks = std::max<int64_t>((K + chunk - 1) / chunk, 1);
     Buffer* partial = nullptr;
-    SilicaStatus s = dev.allocate(static_cast<uint64_t>(chunks * R * 4), &partial);
+    SilicaStatus s = dev.allocate(static_cast<uint64_t>(B * chunks * R * 4), &partial);
     if (s != SILICA_OK) return s;
-    const SilicaTensorDesc p = temp_desc(partial, chunks, R, SILICA_I32);
+    const SilicaTensorDesc p = temp_desc(partial, B * chunks, R, SILICA_I32);
     Launch l1(dev, "to_f16_scaled");
     l1.spec(x.dtype).spec(1).spec(1);
     l1.set(0, R).set(1, K).set(3, rs).set(4, ks).set(9, chunk);
+    set_batches(l1, 12, bt, bs);
     l1.bind(p, true);  // binding 1 is not used in this step
     l1.set(7, l1.bind(p, true)).set(5, l1.bind(x, false));
-    s = l1.run(groups_for(R, 256), static_cast<uint32_t>(chunks));
+    s = l1.run(groups_for(R, 256), static_cast<uint32_t>(chunks), grid_z(B));
     if (s == SILICA_OK) {
       Launch l3(dev, "to_f16_scaled");
       l3.spec(x.dtype).spec(3).spec(1);
       l3.set(0, R).set(10, chunks);
+      set_batches(l3, 12, bt, bs);
       l3.set(11, l3.bind(p, false)).set(7, l3.bind(e, true));
       l3.bind(x, false);  // binding 3 is not used in this step
-      s = l3.run(groups_for(R, 256));
+      s = l3.run(groups_for(R, 256), 1, grid_z(B));
     }
     dev.allocator().release(partial);
     return s;
   };
-  // h (rows x cols, row-major) = source (i, j) at i * si + j * sj inside lim_i x lim_j, else
-  // 0, scaled by e of its row (a) or column (b).
+  // h (rows x cols per batch, row-major) = source (i, j) at i * si + j * sj inside
+  // lim_i x lim_j, else 0, scaled by e of its row (a) or column (b).
   auto convert = [&](const SilicaTensorDesc& x, int64_t rows, int64_t cols, int64_t lim_i, int64_t lim_j, int64_t si,
-                     int64_t sj, bool by_row, const SilicaTensorDesc& h, const SilicaTensorDesc& e) {
+                     int64_t sj, const int64_t* bs, bool by_row, const SilicaTensorDesc& h, const SilicaTensorDesc& e) {
     Launch l(dev, "to_f16_scaled");
     l.spec(x.dtype).spec(2).spec(by_row);
     l.set(0, rows).set(1, cols).set(2, lim_i).set(3, lim_j).set(4, si).set(5, sj);
+    set_batches(l, 12, bt, bs);
     l.set(7, l.bind(h, true) / 2).set(8, l.bind(e, false)).set(6, l.bind(x, false));
-    return l.run(groups_for(rows * cols / 2, 256));
+    return l.run(groups_for(rows * cols / 2, 256), 1, grid_z(B));
   };
-  if (st == SILICA_OK) st = exponents(a, M, sam, sak, ea_d);
-  if (st == SILICA_OK) st = exponents(b, N, sbn, sbk, eb_d);  // b's columns are its rows here
-  if (st == SILICA_OK) st = convert(a, M, KP, M, K, sam, sak, true, ha_d, ea_d);
-  if (st == SILICA_OK) st = convert(b, KP, NP, K, N, sbk, sbn, false, hb_d, eb_d);
+  if (st == SILICA_OK) st = exponents(a, M, sam, sak, bt.a, ea_d);
+  if (st == SILICA_OK) st = exponents(b, N, sbn, sbk, bt.b, eb_d);  // b's columns are its rows here
+  if (st == SILICA_OK) st = convert(a, M, KP, M, K, sam, sak, bt.a, true, ha_d, ea_d);
+  if (st == SILICA_OK) st = convert(b, KP, NP, K, N, sbk, sbn, bt.b, false, hb_d, eb_d);
   if (st == SILICA_OK) {
     Launch l(dev, coop_shader(dev.physical().features));
     l.spec(0).spec(y.dtype).spec(SILICA_F16).spec(SILICA_F16).spec(true).spec(true).spec(true).spec(true);
     l.spec(coop_probe());
-    l.set(0, M).set(1, N).set(2, KP).set(3, 1).set(4, 0);
+    l.set(0, M).set(1, N).set(2, KP).set(3, B).set(4, B > 1 ? 1 : 0).set(5, B);
+    l.set(11, M * KP).set(17, KP * NP);  // the copies' batch strides
     l.set(29, l.bind(y, true));
     l.set(23, l.bind(ha_d, false)).set(24, KP).set(25, 1);
     l.set(26, l.bind(hb_d, false)).set(27, NP).set(28, 1);
     l.set(30, l.bind(ea_d, false)).set(31, l.bind(eb_d, false));
     st = l.run(static_cast<uint32_t>(std::clamp<int64_t>((N + kCoopTile - 1) / kCoopTile, 1, 65535)),
-               static_cast<uint32_t>(std::clamp<int64_t>((M + kCoopTile - 1) / kCoopTile, 1, 65535)), 1);
+               static_cast<uint32_t>(std::clamp<int64_t>((M + kCoopTile - 1) / kCoopTile, 1, 65535)), grid_z(B));
   }
   // The command stream orders any later reuse of these ranges after the reads above.
   for (Buffer* t : {ha, hb, ea, eb})
@@ -131,35 +153,37 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     return fail(SILICA_ERROR_INVALID, "matmul: expects a (..., M, K), b (..., K, N) and y (..., M, N) of one rank");
   const int64_t M = y.shape[nd - 2], N = y.shape[nd - 1], K = a.shape[nd - 1];
   // Batch dims without size-1 ones, merged where a, b and y all walk two of them as one.
-  int bnd = 0;
-  int64_t shape[6], as[6], bs[6], batches = 1;
+  Batches bt;
   for (int d = 0; d < nd - 2; ++d) {
     const int64_t s = y.shape[d];
-    batches *= s;
+    bt.count *= s;
     if (s == 1) continue;
-    if (bnd > 0 && as[bnd - 1] == a.strides[d] * s && bs[bnd - 1] == b.strides[d] * s) {
-      shape[bnd - 1] *= s;
-      as[bnd - 1] = a.strides[d];
-      bs[bnd - 1] = b.strides[d];
+    if (bt.nd > 0 && bt.a[bt.nd - 1] == a.strides[d] * s && bt.b[bt.nd - 1] == b.strides[d] * s) {
+      bt.shape[bt.nd - 1] *= s;
+      bt.a[bt.nd - 1] = a.strides[d];
+      bt.b[bt.nd - 1] = b.strides[d];
       continue;
     }
-    shape[bnd] = s;
-    as[bnd] = a.strides[d];
-    bs[bnd++] = b.strides[d];
+    bt.shape[bt.nd] = s;
+    bt.a[bt.nd] = a.strides[d];
+    bt.b[bt.nd++] = b.strides[d];
   }
+  const int bnd = bt.nd;
+  const int64_t batches = bt.count;
+  const int64_t *shape = bt.shape, *as = bt.a, *bs = bt.b;
   if (M * N * std::max<int64_t>(batches, 1) >= (int64_t{1} << 31) || K >= (int64_t{1} << 31))
     return fail(SILICA_ERROR_UNSUPPORTED, "matmul: products of more than 2^31 elements are not supported on Vulkan");
   const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1];
   const int64_t sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
 
-  // Tensor cores for f16 products big enough to fill 128 x 128 tiles, with operands that
-  // are row-major or transposed (a unit stride along one of their two dims); 2-D bf16
+  // Tensor cores for f16 products of at least 2^21 multiply-adds per matrix, with operands
+  // that are row-major or transposed (a unit stride along one of their two dims); bf16
   // products through scaled f16 copies.
   const bool big = M * N * K >= (int64_t{1} << 21);
   const char* coop_module = coop_shader(dev.physical().features);
-  if (coop_module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && batches == 1 &&
-      big && !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
-    return matmul_bf16_scaled(dev, a, b, y, M, N, K);
+  if (coop_module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && batches >= 1 && big &&
+      !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
+    return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
   const bool coop = coop_module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
                     (a_rows || sam == 1) && (b_rows || sbk == 1) && big;
