@@ -57,50 +57,50 @@ int batch_offset(int batch) {
 void main() {
   const uint t = gl_LocalInvocationID.x;
   for (int batch = int(gl_WorkGroupID.z); batch < P(12); batch += int(gl_NumWorkGroups.z)) {
-  const int xo = batch_offset(batch);
-  if (STEP == 0) {
-    const int R = P(0), K = P(1);
-    for (int r = int(gl_WorkGroupID.x); r < R; r += int(gl_NumWorkGroups.x)) {
-      float m = 0.0;
-      for (int k = int(t); k < K; k += 256) m = finite_max(m, x_loadf(P(5) + xo + r * P(3) + k * P(4)));
-      sh_max[t] = m;
-      barrier();
-      for (uint s = 128u; s > 0u; s >>= 1) {
-        if (t < s) sh_max[t] = max(sh_max[t], sh_max[t + s]);
+    const int xo = batch_offset(batch);
+    if (STEP == 0) {
+      const int R = P(0), K = P(1);
+      for (int r = int(gl_WorkGroupID.x); r < R; r += int(gl_NumWorkGroups.x)) {
+        float m = 0.0;
+        for (int k = int(t); k < K; k += 256) m = finite_max(m, x_loadf(P(5) + xo + r * P(3) + k * P(4)));
+        sh_max[t] = m;
         barrier();
+        for (uint s = 128u; s > 0u; s >>= 1) {
+          if (t < s) sh_max[t] = max(sh_max[t], sh_max[t + s]);
+          barrier();
+        }
+        if (t == 0u) e_w[P(7) + batch * R + r] = exponent_for(sh_max[0]);
+        barrier();  // sh_max is reused by this workgroup's next row
       }
-      if (t == 0u) e_w[P(7) + batch * R + r] = exponent_for(sh_max[0]);
-      barrier();  // sh_max is reused by this workgroup's next row
-    }
-  } else if (STEP == 1) {
-    // Partial maxima: workgroup row y takes values [y * P(9), (y + 1) * P(9)) of each row
-    // and stores their largest (as bits) at e[P(7) + (batch * rows of the grid + y) * R + r].
-    const int R = P(0), K = P(1), k0 = int(gl_WorkGroupID.y) * P(9), k1 = min(K, k0 + P(9));
-    for (int r = int(gl_GlobalInvocationID.x); r < R; r += grid_threads()) {
-      float m = 0.0;
-      for (int k = k0; k < k1; ++k) m = finite_max(m, x_loadf(P(5) + xo + r * P(3) + k * P(4)));
-      e_w[P(7) + (batch * int(gl_NumWorkGroups.y) + int(gl_WorkGroupID.y)) * R + r] = floatBitsToInt(m);
-    }
-  } else if (STEP == 3) {
-    // Exponents from STEP 1's P(10) partial maxima per row (read through binding 1 at P(11)).
-    const int R = P(0);
-    for (int r = int(gl_GlobalInvocationID.x); r < R; r += grid_threads()) {
-      float m = 0.0;
-      for (int c = 0; c < P(10); ++c) m = max(m, uintBitsToFloat(h_w[P(11) + (batch * P(10) + c) * R + r]));
-      e_w[P(7) + batch * R + r] = exponent_for(m);
-    }
-  } else {
-    const int cols = P(1), pairs = P(0) * (cols / 2), eo = batch * (BY_ROW ? P(2) : P(3));
-    for (int p = int(gl_GlobalInvocationID.x); p < pairs; p += grid_threads()) {
-      const int i = p / (cols / 2), j = (p - i * (cols / 2)) * 2;
-      float v[2];
-      for (int q = 0; q < 2; ++q) {
-        const bool inside = i < P(2) && j + q < P(3);
-        const float x = inside ? x_loadf(P(6) + xo + i * P(4) + (j + q) * P(5)) : 0.0;
-        v[q] = ldexp(x, -e_w[P(8) + eo + (BY_ROW ? min(i, P(2) - 1) : min(j + q, P(3) - 1))]);
+    } else if (STEP == 1) {
+      // Partial maxima: workgroup row y takes values [y * P(9), (y + 1) * P(9)) of each row
+      // and stores their largest (as bits) at e[P(7) + (batch * rows of the grid + y) * R + r].
+      const int R = P(0), K = P(1), k0 = int(gl_WorkGroupID.y) * P(9), k1 = min(K, k0 + P(9));
+      for (int r = int(gl_GlobalInvocationID.x); r < R; r += grid_threads()) {
+        float m = 0.0;
+        for (int k = k0; k < k1; ++k) m = finite_max(m, x_loadf(P(5) + xo + r * P(3) + k * P(4)));
+        e_w[P(7) + (batch * int(gl_NumWorkGroups.y) + int(gl_WorkGroupID.y)) * R + r] = floatBitsToInt(m);
       }
-      h_w[P(7) + batch * pairs + p] = float_to_half(v[0]) | (float_to_half(v[1]) << 16);
+    } else if (STEP == 3) {
+      // Exponents from STEP 1's P(10) partial maxima per row (read through binding 1 at P(11)).
+      const int R = P(0);
+      for (int r = int(gl_GlobalInvocationID.x); r < R; r += grid_threads()) {
+        float m = 0.0;
+        for (int c = 0; c < P(10); ++c) m = max(m, uintBitsToFloat(h_w[P(11) + (batch * P(10) + c) * R + r]));
+        e_w[P(7) + batch * R + r] = exponent_for(m);
+      }
+    } else {
+      const int cols = P(1), pairs = P(0) * (cols / 2), eo = batch * (BY_ROW ? P(2) : P(3));
+      for (int p = int(gl_GlobalInvocationID.x); p < pairs; p += grid_threads()) {
+        const int i = p / (cols / 2), j = (p - i * (cols / 2)) * 2;
+        float v[2];
+        for (int q = 0; q < 2; ++q) {
+          const bool inside = i < P(2) && j + q < P(3);
+          const float x = inside ? x_loadf(P(6) + xo + i * P(4) + (j + q) * P(5)) : 0.0;
+          v[q] = ldexp(x, -e_w[P(8) + eo + (BY_ROW ? min(i, P(2) - 1) : min(j + q, P(3) - 1))]);
+        }
+        h_w[P(7) + batch * pairs + p] = float_to_half(v[0]) | (float_to_half(v[1]) << 16);
+      }
     }
-  }
   }
 }

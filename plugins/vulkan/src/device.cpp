@@ -318,7 +318,8 @@ void Device::barrier(VkCommandBuffer cmd) {
 
 void Device::order(const BufferUse* uses, int n) {
   // Timed commands run one at a time, so each one's time is the gap between timestamps.
-  bool conflict = barrier_needed_ || timer_.enabled() || written_.size() + read_.size() + static_cast<size_t>(n) > kMaxTracked;
+  bool conflict = barrier_needed_ || timer_.enabled() ||
+                  written_.size() + read_.size() + static_cast<size_t>(n) > kMaxTracked;
   for (int i = 0; i < n && !conflict; ++i)
     conflict = overlaps(written_, uses[i]) || (uses[i].write && overlaps(read_, uses[i]));
   if (conflict) {

@@ -90,9 +90,10 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
 // shader's layout of accumulators over lanes), the Vulkan memory model with device scope
 // (the shader's scoped barriers declare the model; with it on, every other shader's
 // device-scope atomics need device scope) and shaderFloat16, each from its extension (the
-// instance asks for Vulkan 1.1). `coop` is the extension's feature struct, chained into the
-// query, and `flag` its cooperativeMatrix member.
-[[maybe_unused]] bool coopmat_basics(VkPhysicalDevice pd, const char* what, void* coop, const VkBool32* flag) {
+// instance asks for Vulkan 1.1). `ext` lists the device's extensions; `coop` is the
+// extension's feature struct, chained into the query, and `flag` its cooperativeMatrix member.
+[[maybe_unused]] bool coopmat_basics(VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext,
+                                     const char* what, void* coop, const VkBool32* flag) {
   const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -102,7 +103,6 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
     if (verbose) std::fprintf(stderr, "silica vulkan: %s: subgroup size %u\n", what, subgroup.subgroupSize);
     return false;
   }
-  const auto ext = device_extensions(pd);
   if (!has_extension(ext, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME) ||
       !has_extension(ext, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
     if (verbose) std::fprintf(stderr, "silica vulkan: %s: no VK_KHR_vulkan_memory_model or shader_float16_int8\n", what);
@@ -151,13 +151,13 @@ struct MatrixShape {
 
 // Whether the NV cooperative-matrix GEMM can run: the module was built, the device does
 // 16x16x16 f16 x f16 + f32 on subgroups and has the basics above.
-bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd) {
+bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext) {
 #ifdef SILICA_VULKAN_COOPMAT_NV
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT")) return false;
   auto props = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
       vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
-  if (!props || !coopmat_basics(pd, "NV coopmat", &coop, &coop.cooperativeMatrix)) return false;
+  if (!props || !coopmat_basics(pd, ext, "NV coopmat", &coop, &coop.cooperativeMatrix)) return false;
   uint32_t n = 0;
   if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
   std::vector<VkCooperativeMatrixPropertiesNV> raw(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
@@ -169,30 +169,29 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd) {
   return has_f16_shape(list, "NV coopmat", VK_COMPONENT_TYPE_FLOAT16_NV, VK_COMPONENT_TYPE_FLOAT32_NV,
                        VK_SCOPE_SUBGROUP_NV);
 #else
-  (void)instance;
-  (void)pd;
+  (void)instance, (void)pd, (void)ext;
   return false;
 #endif
 }
 
 // The same for the KHR cooperative-matrix GEMM.
-bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd) {
+bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext) {
 #ifdef SILICA_VULKAN_COOPMAT_KHR
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT") || std::getenv("SILICA_VULKAN_NO_COOPMAT_KHR")) return false;
   auto props = reinterpret_cast<khr::GetProperties>(
       vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
   khr::CooperativeMatrixFeatures coop;
-  if (!props || !coopmat_basics(pd, "KHR coopmat", &coop, &coop.cooperativeMatrix)) return false;
+  if (!props || !coopmat_basics(pd, ext, "KHR coopmat", &coop, &coop.cooperativeMatrix)) return false;
   uint32_t n = 0;
   if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
   std::vector<khr::CooperativeMatrixProperties> raw(n);
   if (props(pd, &n, raw.data()) != VK_SUCCESS) return false;
   std::vector<MatrixShape> list;
-  for (const auto& c : raw) list.push_back({c.MSize, c.NSize, c.KSize, c.AType, c.BType, c.CType, c.ResultType, c.scope});
+  for (const auto& c : raw)
+    list.push_back({c.MSize, c.NSize, c.KSize, c.AType, c.BType, c.CType, c.ResultType, c.scope});
   return has_f16_shape(list, "KHR coopmat", khr::kFloat16, khr::kFloat32, khr::kScopeSubgroup);
 #else
-  (void)instance;
-  (void)pd;
+  (void)instance, (void)pd, (void)ext;
   return false;
 #endif
 }
@@ -311,9 +310,10 @@ void Instance::enumerate() {
     vkGetPhysicalDeviceFeatures2(h, &f2);
     pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
     // KHR first: on an H200 the same shader runs 13% faster through it (docs/benchmarks.md).
-    pd.features.coopmat_khr = has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h);
-    pd.features.coopmat_nv = !pd.features.coopmat_khr && has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
-                             coopmat_nv_usable(instance_, h);
+    pd.features.coopmat_khr = has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h, ext);
+    pd.features.coopmat_nv = !pd.features.coopmat_khr &&
+                             has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
+                             coopmat_nv_usable(instance_, h, ext);
     pd.features.pipeline_stats = std::getenv("SILICA_VULKAN_PIPELINE_STATS") != nullptr &&
                                  has_extension(ext, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     pd.features.float_atomic_add = has_atomic_float && atomic_float.shaderBufferFloat32AtomicAdd == VK_TRUE;

@@ -39,7 +39,7 @@ SilicaStatus bad_geometry() {
                                     "(O,C/groups,KH,KW), y (N,O,OH,OW) and 7 ints)");
 }
 
-uint32_t tiles(int64_t n) { return static_cast<uint32_t>(std::clamp<int64_t>((n + kTile - 1) / kTile, 1, 65535)); }
+uint32_t tiles(int64_t n) { return groups_for(n, kTile); }
 
 // Writes the geometry parameters (P(0..16)) of conv2d.comp.
 void set_geometry(Launch& l, const Geom& g, bool has_bias) {

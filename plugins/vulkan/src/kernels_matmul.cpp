@@ -15,8 +15,8 @@ namespace silica::vk {
 
 namespace {
 
-constexpr int64_t kTile = 64;       // matmul.comp
-constexpr int64_t kCoopTile = 128;  // matmul_coopmat.comp
+constexpr uint32_t kTile = 64;       // matmul.comp
+constexpr uint32_t kCoopTile = 128;  // matmul_coopmat.comp
 
 // The tensor-core GEMM module the device runs, or null.
 const char* coop_shader(const DeviceFeatures& f) {
@@ -48,8 +48,6 @@ void set_batches(Launch& l, int at, const Batches& bt, const int64_t* strides) {
   for (int d = 0; d < bt.nd; ++d) l.set(at + 2 + d, bt.shape[d]).set(at + 8 + d, strides[d]);
 }
 
-uint32_t grid_z(int64_t batches) { return static_cast<uint32_t>(std::clamp<int64_t>(batches, 1, 65535)); }
-
 // bf16 x bf16 on the f16 tensor cores: each row of a and each column of b is scaled by a
 // power of two into f16 (exact for bf16's 8 significant bits; see to_f16_scaled.comp), a
 // as (batches, M, KP) and b as (batches, KP, NP), both row-major with K and N padded to
@@ -78,7 +76,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
       set_batches(l, 12, bt, bs);
       l.bind(e, true);  // binding 1 (h) is not used in this step: e stands in
       l.set(7, l.bind(e, true)).set(5, l.bind(x, false));
-      return l.run(groups_for(R, 1), 1, grid_z(B));
+      return l.run(groups_for(R, 1), 1, groups_for(B, 1));
     }
     const int64_t chunk = std::max<int64_t>(128, (K + 65534) / 65535);  // at most 65535 chunks
     const int64_t chunks = std::max<int64_t>((K + chunk - 1) / chunk, 1);
@@ -92,7 +90,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
     set_batches(l1, 12, bt, bs);
     l1.bind(p, true);  // binding 1 is not used in this step
     l1.set(7, l1.bind(p, true)).set(5, l1.bind(x, false));
-    s = l1.run(groups_for(R, 256), static_cast<uint32_t>(chunks), grid_z(B));
+    s = l1.run(groups_for(R, 256), static_cast<uint32_t>(chunks), groups_for(B, 1));
     if (s == SILICA_OK) {
       Launch l3(dev, "to_f16_scaled");
       l3.spec(x.dtype).spec(3).spec(1);
@@ -100,7 +98,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
       set_batches(l3, 12, bt, bs);
       l3.set(11, l3.bind(p, false)).set(7, l3.bind(e, true));
       l3.bind(x, false);  // binding 3 is not used in this step
-      s = l3.run(groups_for(R, 256), 1, grid_z(B));
+      s = l3.run(groups_for(R, 256), 1, groups_for(B, 1));
     }
     dev.allocator().release(partial);
     return s;
@@ -114,7 +112,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
     l.set(0, rows).set(1, cols).set(2, lim_i).set(3, lim_j).set(4, si).set(5, sj);
     set_batches(l, 12, bt, bs);
     l.set(7, l.bind(h, true) / 2).set(8, l.bind(e, false)).set(6, l.bind(x, false));
-    return l.run(groups_for(rows * cols / 2, 256), 1, grid_z(B));
+    return l.run(groups_for(rows * cols / 2, 256), 1, groups_for(B, 1));
   };
   if (st == SILICA_OK) st = exponents(a, M, sam, sak, bt.a, ea_d);
   if (st == SILICA_OK) st = exponents(b, N, sbn, sbk, bt.b, eb_d);  // b's columns are its rows here
@@ -130,8 +128,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
     l.set(23, l.bind(ha_d, false)).set(24, KP).set(25, 1);
     l.set(26, l.bind(hb_d, false)).set(27, NP).set(28, 1);
     l.set(30, l.bind(ea_d, false)).set(31, l.bind(eb_d, false));
-    st = l.run(static_cast<uint32_t>(std::clamp<int64_t>((N + kCoopTile - 1) / kCoopTile, 1, 65535)),
-               static_cast<uint32_t>(std::clamp<int64_t>((M + kCoopTile - 1) / kCoopTile, 1, 65535)), grid_z(B));
+    st = l.run(groups_for(N, kCoopTile), groups_for(M, kCoopTile), groups_for(B, 1));
   }
   // The command stream orders any later reuse of these ranges after the reads above.
   for (Buffer* t : {ha, hb, ea, eb})
@@ -168,10 +165,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     bt.a[bt.nd] = a.strides[d];
     bt.b[bt.nd++] = b.strides[d];
   }
-  const int bnd = bt.nd;
-  const int64_t batches = bt.count;
-  const int64_t *shape = bt.shape, *as = bt.a, *bs = bt.b;
-  if (M * N * std::max<int64_t>(batches, 1) >= (int64_t{1} << 31) || K >= (int64_t{1} << 31))
+  if (M * N * std::max<int64_t>(bt.count, 1) >= (int64_t{1} << 31) || K >= (int64_t{1} << 31))
     return fail(SILICA_ERROR_UNSUPPORTED, "matmul: products of more than 2^31 elements are not supported on Vulkan");
   const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1];
   const int64_t sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
@@ -181,7 +175,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   // products through scaled f16 copies.
   const bool big = M * N * K >= (int64_t{1} << 21);
   const char* coop_module = coop_shader(dev.physical().features);
-  if (coop_module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && batches >= 1 && big &&
+  if (coop_module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && bt.count >= 1 && big &&
       !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
     return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
@@ -189,8 +183,8 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
                     (a_rows || sam == 1) && (b_rows || sbk == 1) && big;
   Launch l(dev, coop ? coop_module : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
-  l.set(0, M).set(1, N).set(2, K).set(3, batches).set(4, bnd);
-  for (int d = 0; d < bnd; ++d) l.set(5 + d, shape[d]).set(11 + d, as[d]).set(17 + d, bs[d]);
+  l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
+  for (int d = 0; d < bt.nd; ++d) l.set(5 + d, bt.shape[d]).set(11 + d, bt.a[d]).set(17 + d, bt.b[d]);
   const int32_t y_base = l.bind(y, true), a_base = l.bind(a, false), b_base = l.bind(b, false);
   l.set(29, y_base);
   l.set(23, a_base).set(24, sam).set(25, sak);
@@ -200,16 +194,13 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     const auto eight = [](int64_t v) { return v % 8 == 0; };
     bool vec = eight(a_base) && eight(b_base) && (a_rows ? eight(sam) && eight(K) : eight(sak) && eight(M)) &&
                (b_rows ? eight(sbk) && eight(N) : eight(sbn) && eight(K));
-    for (int d = 0; d < bnd; ++d) vec = vec && eight(as[d]) && eight(bs[d]);
+    for (int d = 0; d < bt.nd; ++d) vec = vec && eight(bt.a[d]) && eight(bt.b[d]);
     l.spec(vec).spec(false).spec(coop_probe());
     l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
     l.bind(b, false);
   }
-  const auto tiles = [](int64_t n, int64_t tile) {
-    return static_cast<uint32_t>(std::clamp<int64_t>((n + tile - 1) / tile, 1, 65535));
-  };
-  return l.run(tiles(N, coop ? kCoopTile : kTile), tiles(M, coop ? kCoopTile : kTile),
-               static_cast<uint32_t>(std::clamp<int64_t>(batches, 1, 65535)));
+  const uint32_t tile = coop ? kCoopTile : kTile;
+  return l.run(groups_for(N, tile), groups_for(M, tile), groups_for(bt.count, 1));
 }
 
 }  // namespace silica::vk
