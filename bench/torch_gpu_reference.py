@@ -108,6 +108,8 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     label = device_label(device)
+    if args.batch < 1:
+        ap.error("--batch must be at least 1")
     flop = 2.0 * args.n ** 3 * args.batch
     shape = (args.batch, args.n, args.n) if args.batch > 1 else (args.n, args.n)
     size = f"n={args.n}" + (f" batch={args.batch}" if args.batch > 1 else "")

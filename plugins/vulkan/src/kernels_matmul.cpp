@@ -5,7 +5,9 @@
 // layout (row-major or transposed last two dims, batch strides of 0 where broadcast); the
 // layout picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "instance.h"
 #include "kernel_util.h"
@@ -28,8 +30,10 @@ const char* coop_shader(const DeviceFeatures& f) {
 int32_t coop_probe() {
   static const int32_t probe = [] {
     const char* env = std::getenv("SILICA_VULKAN_COOPMAT_PROBE");
-    const int v = env ? std::atoi(env) : 0;
-    return v >= 1 && v <= 3 ? v : 0;
+    if (!env || !*env || std::strcmp(env, "0") == 0) return 0;
+    if (std::strlen(env) == 1 && env[0] >= '1' && env[0] <= '3') return env[0] - '0';
+    std::fprintf(stderr, "silica vulkan: SILICA_VULKAN_COOPMAT_PROBE=%s ignored: expected 1, 2 or 3 (or 0: off)\n", env);
+    return 0;
   }();
   return probe;
 }
