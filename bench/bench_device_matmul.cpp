@@ -3,11 +3,13 @@
 //
 //   build/bin/bench_device_matmul [--device vulkan] [--dtype f32,f16,bf16] [--n 4096]
 //                                 [--batch 1] [--min-time 1] [--check] [--check-n 512]
+//                                 [--layout nn|tn|nt|tt]
 //
 // Prints one line per dtype:
 //   matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device vulkan:0 (NVIDIA H100 80GB HBM3))
 // FLOP = 2 n^3 (n^3 multiply-adds), times the batch: --batch B multiplies B pairs of n x n
-// matrices in one call ((B, n, n) operands, "matmul n=... batch=B" lines). Each timed call allocates its result, as torch.matmul
+// matrices in one call ((B, n, n) operands, "matmul n=... batch=B" lines); --layout t stores
+// that operand transposed (a column-major view, as a backward pass multiplies). Each timed call allocates its result, as torch.matmul
 // does, and the device is synchronized once after the timed loop, so the time is device
 // throughput with the host's recording overlapped, not one call's latency.
 //
@@ -36,6 +38,7 @@ struct Options {
   double min_time = 1.0;
   bool check = false;
   int64_t check_n = 512;
+  bool a_t = false, b_t = false;  // --layout: operands stored transposed (column-major views)
 };
 
 [[noreturn]] void usage(const char* error) {
@@ -48,7 +51,9 @@ struct Options {
                "  --batch B        B products of n x n matrices per call, as (B, n, n) operands (default 1)\n"
                "  --min-time S     seconds of timed calls per dtype, at least (default 1)\n"
                "  --check          first compare with an f32 CPU product at --check-n\n"
-               "  --check-n N      size of the --check product (default 512)\n");
+               "  --check-n N      size of the --check product (default 512)\n"
+               "  --layout L       nn, tn, nt or tt: t stores that operand transposed, as a column-major view\n"
+               "                   (what a backward pass multiplies; default nn)\n");
   std::exit(error ? 2 : 0);
 }
 
@@ -106,6 +111,12 @@ Options parse(int argc, char** argv) {
       o.check = true;
     } else if (flag == "--check-n") {
       o.check_n = whole(next());
+    } else if (flag == "--layout") {
+      const std::string v = next();
+      if (v.size() != 2 || (v[0] != 'n' && v[0] != 't') || (v[1] != 'n' && v[1] != 't'))
+        usage(("unknown --layout '" + v + "' (nn, tn, nt or tt)").c_str());
+      o.a_t = v[0] == 't';
+      o.b_t = v[1] == 't';
     } else {
       usage(("unknown flag " + flag).c_str());
     }
@@ -115,11 +126,13 @@ Options parse(int argc, char** argv) {
 
 // Inputs: normal(0, 1) drawn on the CPU (the same numbers for every device and dtype, since
 // the generator is seeded per call), moved to the device, then cast there.
+// transposed: the values are laid out column-major (a transposed view of a contiguous tensor).
 silica::Tensor input(int64_t n, uint64_t seed, silica::DType dtype, const silica::Device& device,
-                     int64_t batch = 1) {
+                     int64_t batch = 1, bool transposed = false) {
   silica::Generator gen(seed);
   const silica::Shape shape = batch > 1 ? silica::Shape{batch, n, n} : silica::Shape{n, n};
-  return silica::randn(shape, {}, &gen).to(device).to(dtype);
+  const silica::Tensor t = silica::randn(shape, {}, &gen).to(device).to(dtype);
+  return transposed ? t.mT() : t;
 }
 
 // Largest tolerated max|y - ref| / max|ref| per dtype at n = 512. The reference uses the
@@ -135,8 +148,8 @@ double tolerance(silica::DType dtype) {
 }
 
 // Returns false when the error is above tolerance().
-bool check(const silica::Device& device, silica::DType dtype, int64_t n) {
-  const silica::Tensor a = input(n, 1, dtype, device), b = input(n, 2, dtype, device);
+bool check(const silica::Device& device, silica::DType dtype, int64_t n, const Options& o) {
+  const silica::Tensor a = input(n, 1, dtype, device, 1, o.a_t), b = input(n, 2, dtype, device, 1, o.b_t);
   // f32 copies of the rounded inputs, multiplied on the CPU in f32.
   const silica::Tensor ref = silica::matmul(a.to(silica::DType::f32).to("cpu"), b.to(silica::DType::f32).to("cpu"));
   const silica::Tensor y = silica::matmul(a, b).to(silica::DType::f32).to("cpu");
@@ -180,19 +193,22 @@ int main(int argc, char** argv) {
     bool checks_ok = true;
     if (o.check) {
       for (silica::DType dtype : o.dtypes)
-        if (device.supports_dtype(dtype)) checks_ok = check(device, dtype, o.check_n) && checks_ok;
+        if (device.supports_dtype(dtype)) checks_ok = check(device, dtype, o.check_n, o) && checks_ok;
     }
     const double flop = 2.0 * static_cast<double>(o.n) * static_cast<double>(o.n) * static_cast<double>(o.n) *
                         static_cast<double>(o.batch);
-    const std::string label =
-        "n=" + std::to_string(o.n) + (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string());
+    const std::string label = "n=" + std::to_string(o.n) +
+                              (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string()) +
+                              (o.a_t || o.b_t ? std::string(" layout=") + (o.a_t ? 't' : 'n') + (o.b_t ? 't' : 'n')
+                                              : std::string());
     for (silica::DType dtype : o.dtypes) {
       if (!device.supports_dtype(dtype)) {
         std::printf("matmul %s %s: not supported (device %s)\n", label.c_str(), silica::dtype_name(dtype),
                     where.c_str());
         continue;
       }
-      const silica::Tensor a = input(o.n, 1, dtype, device, o.batch), b = input(o.n, 2, dtype, device, o.batch);
+      const silica::Tensor a = input(o.n, 1, dtype, device, o.batch, o.a_t),
+                           b = input(o.n, 2, dtype, device, o.batch, o.b_t);
       const double seconds = time_matmul(device, a, b, o.min_time);
       std::printf("matmul %s %s: %.4g ms, %.4g TFLOP/s (device %s)\n", label.c_str(), silica::dtype_name(dtype),
                   seconds * 1e3, flop / seconds * 1e-12, where.c_str());

@@ -3,12 +3,13 @@
 bench/bench_device_matmul.cpp, for a side-by-side comparison (bench/run_gpu_bench.sh).
 
     python3 bench/torch_gpu_reference.py [--device cuda] [--dtype f32,f16,bf16,f32-tf32]
-                                         [--n 4096] [--batch 1] [--min-time 1]
+                                         [--n 4096] [--batch 1] [--min-time 1] [--layout nn]
 
 Prints one line per dtype, in bench_device_matmul's format:
     matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device cuda:0 (NVIDIA H100 80GB HBM3))
 
-FLOP = 2 n^3, times the batch (--batch B: (B, n, n) operands, "n=... batch=B" lines). Each timed call allocates its result (torch.matmul without out=), and the
+--layout tn|nt|tt stores a and/or b transposed (column-major views, as in a backward pass;
+"layout=.." in the line). FLOP = 2 n^3, times the batch (--batch B: (B, n, n) operands, "n=... batch=B" lines). Each timed call allocates its result (torch.matmul without out=), and the
 device is synchronized once after the timed loop, so the time is device throughput with
 the host's launches overlapped, as on the Silica side.
 
@@ -95,6 +96,8 @@ def main():
     ap.add_argument("--n", type=int, default=4096)
     ap.add_argument("--batch", type=int, default=1, help="products of n x n matrices per call")
     ap.add_argument("--min-time", type=float, default=1.0)
+    ap.add_argument("--layout", default="nn", choices=["nn", "tn", "nt", "tt"],
+                    help="t: that operand stored transposed, as a column-major view (default nn)")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads for --device cpu (default: torch's)")
     args = ap.parse_args()
     names = [d for d in args.dtype.split(",") if d]
@@ -112,7 +115,8 @@ def main():
         ap.error("--batch must be at least 1")
     flop = 2.0 * args.n ** 3 * args.batch
     shape = (args.batch, args.n, args.n) if args.batch > 1 else (args.n, args.n)
-    size = f"n={args.n}" + (f" batch={args.batch}" if args.batch > 1 else "")
+    size = (f"n={args.n}" + (f" batch={args.batch}" if args.batch > 1 else "") +
+            (f" layout={args.layout}" if args.layout != "nn" else ""))
     gen = torch.Generator().manual_seed(0)
     # Inputs normal(0, 1) drawn in f32 on the CPU, moved to the device, then cast there.
     a32 = torch.randn(*shape, generator=gen).to(device)
@@ -122,6 +126,11 @@ def main():
     for name in names:
         set_tf32(name == "f32-tf32")
         a, b = a32.to(DTYPES[name]), b32.to(DTYPES[name])
+        # A transposed operand: the same values laid out column-major (a view, as Silica's).
+        if args.layout[0] == "t":
+            a = a.mT.contiguous().mT
+        if args.layout[1] == "t":
+            b = b.mT.contiguous().mT
         try:
             seconds = seconds_per_matmul(a, b, args.min_time, device)
         except RuntimeError as e:  # e.g. f16 matmul on the CPU of an older torch

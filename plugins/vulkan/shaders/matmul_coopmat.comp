@@ -12,15 +12,14 @@
 // column-major), 16 bytes per load where the host found the operands aligned (VEC),
 // element by element otherwise.
 //
-// The tile is fixed at compile time (kernels_matmul.cpp knows it): 128 x 128 with 2 x 4
-// subgroups of 4 x 2 accumulators and k slices of 16. On an H200, 4096^3 f16 ran at 178
-// TFLOP/s through the KHR module and 160 through the NV one. Nothing tried was faster
-// (docs/benchmarks.md lists it): other tiles (128 x 256, 256 x 128, 4 or 16 subgroups),
-// slices of 32, two shared buffers, several slices in flight in registers, shared blocks
-// typed as halves, fragments loaded straight from the buffers. PROBE below shows the
-// bounds (KHR / NV): 327 / 226 TFLOP/s without the global loads, 500 / 257 without the
-// shared stores and barriers too, 551 / 345 for the tensor-core products alone (cuBLAS:
-// 649).
+// Two tiles, one module each (kernels_matmul.cpp picks one per product and knows both):
+// 128 x 128 (8 subgroups of 4 x 2 accumulators, k slices of 16; two workgroups fit on an
+// NVIDIA multiprocessor) and, built with -DSILICA_COOPMAT_WIDE, 128 x 256 (16 subgroups,
+// slices of 32), which moves a third less data from L2 per product for products with
+// enough tiles to fill the GPU. Each invocation keeps two k slices in flight in registers.
+// On an H200, 4096^3 f16 through the KHR module: 267 TFLOP/s wide, 211 narrow (178 before
+// the interior workgroups dropped their bounds checks). docs/benchmarks.md lists what else
+// was tried and measured.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #ifdef SILICA_COOPMAT_KHR
@@ -71,19 +70,20 @@ layout(std430, set = 0, binding = 3) readonly buffer b_vec_block { uvec4 b_v[]; 
 // output (m, n) of batch i is multiplied by 2^(e_a[i M + m] + e_b[i N + n]); P(30), P(31)
 // the exponents' bases.
 layout(constant_id = 7) const bool SCALED = false;
-// Measurement only (the results are wrong unless 0; SILICA_VULKAN_COOPMAT_PROBE): takes
-// work out of the k loop to find what bounds it. 1: no global loads after the first slice;
-// 2: nor shared-memory stores and barriers; 3: tensor-core products only, on fragments
-// loaded once.
-layout(constant_id = 8) const int PROBE = 0;
 layout(std430, set = 0, binding = 4) readonly buffer ea_block { int ea_w[]; };
 layout(std430, set = 0, binding = 5) readonly buffer eb_block { int eb_w[]; };
 
-const int WARPS = 8;    // subgroups per workgroup
+#ifdef SILICA_COOPMAT_WIDE
+const int WARPS = 16;   // subgroups per workgroup
+const int TN = 2;       // 16 x 16 accumulators per subgroup along n
+const int BK = 32;      // k per shared-memory slice (a multiple of 16)
+#else
+const int WARPS = 8;
+const int TN = 2;
+const int BK = 16;
+#endif
 const int WARPS_M = 2;  // subgroups along m (WARPS / WARPS_M along n)
 const int TM = 4;       // 16 x 16 accumulators per subgroup along m
-const int TN = 2;       // ... and along n
-const int BK = 16;      // k per shared-memory slice (a multiple of 16)
 const int THREADS = WARPS * 32;
 layout(local_size_x = THREADS) in;
 const int WARPS_N = WARPS / WARPS_M;
@@ -92,9 +92,10 @@ const int BM = WARPS_M * WM, BN = WARPS_N * WN;
 // Shared blocks hold 8 halves per uvec4. A row of a block is its contiguous dim's length
 // plus one chunk of padding (keeps chunks 16-byte aligned and spreads rows over the banks):
 // BK rows of BM / 8 + 1 chunks, or BM rows of BK / 8 + 1; both fit BM * BK / 8 + BM + BK.
+// After the k loop, sh_b holds each subgroup's accumulators on their way out (64 chunks a
+// subgroup): 31 KiB in all for the wide tile, 13 for the narrow one.
 shared uvec4 sh_a[BM * BK / 8 + BM + BK];
-shared uvec4 sh_b[BN * BK / 8 + BN + BK];
-shared float sh_out[WARPS][256];  // per subgroup: one 16 x 16 accumulator on its way out
+shared uvec4 sh_b[max(BN * BK / 8 + BN + BK, WARPS * 64)];
 
 const int A_STRIDE = A_K_FAST ? BK / 8 + 1 : BM / 8 + 1;  // in chunks
 const int B_STRIDE = B_N_FAST ? BN / 8 + 1 : BK / 8 + 1;
@@ -103,12 +104,14 @@ const int A_CHUNKS = BM * BK / 8 / THREADS, B_CHUNKS = BN * BK / 8 / THREADS;
 
 // One 16-byte chunk (8 halves along the contiguous dim) of an f16 tensor: element (r, c)
 // of the block at base + (row0 + r) * row_stride + col0 + c, zero outside
-// [0, row_end) x [0, col_end). Also returns the chunk's slot in the shared block.
+// [0, row_end) x [0, col_end) where `checked` (else the chunk must lie inside). Also
+// returns the chunk's slot in the shared block.
 #define FETCH(T, dst_stride, cols, base, row_stride, row0, row_end, col0, col_end)           \
   {                                                                                        \
     const int r = w / ((cols) / 8), c = (w - r * ((cols) / 8)) * 8;                       \
     const int gr = row0 + r, gc = col0 + c;                                                \
     slot = r * (dst_stride) + c / 8;                                                       \
+    if (VEC && !checked) return T##_v[(base + gr * row_stride + gc) >> 3];                 \
     uvec4 v = uvec4(0u);                                                                   \
     if (gr < row_end) {                                                                    \
       const int e = base + gr * row_stride + gc;                                           \
@@ -129,14 +132,66 @@ const int A_CHUNKS = BM * BK / 8 / THREADS, B_CHUNKS = BN * BK / 8 / THREADS;
 int g_M, g_N, g_K, g_sam, g_sak, g_sbk, g_sbn, g_m0, g_n0, g_a_base, g_b_base;
 
 // Chunk w of a's / b's block for the k slice starting at k0.
-uvec4 fetch_a(int w, int k0, out int slot) {
+uvec4 fetch_a(int w, int k0, out int slot, const bool checked) {
   if (A_K_FAST) FETCH(a, A_STRIDE, BK, g_a_base, g_sam, g_m0, g_M, k0, g_K)
   else FETCH(a, A_STRIDE, BM, g_a_base, g_sak, k0, g_K, g_m0, g_M)
 }
-uvec4 fetch_b(int w, int k0, out int slot) {
+uvec4 fetch_b(int w, int k0, out int slot, const bool checked) {
   if (B_N_FAST) FETCH(b, B_STRIDE, BN, g_b_base, g_sbk, k0, g_K, g_n0, g_N)
   else FETCH(b, B_STRIDE, BK, g_b_base, g_sbn, g_n0, g_N, k0, g_K)
 }
+
+// The k loop, with or without bounds checks: a macro, so that each way is compiled on its
+// own (function calls and module-scope arrays here cost the H200 up to a third: the driver
+// kept them out of registers). Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of
+// b per k slice and keeps two slices in flight in registers: (ra0, rb0) and (ra1, rb1) take
+// turns by name, so no register is copied (a copy would wait for its load). sa, sb: the
+// chunks' slots in sh_a and sh_b.
+#define K_LOOP(checked)                                                                     \
+  {                                                                                         \
+    uvec4 ra0[A_CHUNKS], rb0[B_CHUNKS], ra1[A_CHUNKS], rb1[B_CHUNKS];                       \
+    FETCH_SLICE(ra0, rb0, 0, checked)                                                       \
+    FETCH_SLICE(ra1, rb1, BK, checked)                                                      \
+    for (int k0 = 0; k0 < K; k0 += 2 * BK) {                                                \
+      SLICE(ra0, rb0, k0, checked)                                                          \
+      if (k0 + BK < K) SLICE(ra1, rb1, (k0 + BK), checked)                                  \
+    }                                                                                       \
+  }
+// Slice k of a and b into registers. Unconditional in the prologue above (a branch there
+// cost the narrow tile 11 registers and a third of its speed on the H200): with checks a
+// slice past K loads as zeros, and the unchecked loop runs only where K >= 2 BK.
+#define FETCH_SLICE(ra, rb, k, checked)                                                     \
+  {                                                                                         \
+    [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, k, sa[q], checked); \
+    [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, k, sb[q], checked); \
+  }
+// One k slice: its chunks (in ra, rb) to shared memory, then the slice two ahead into the
+// same registers, then acc += the slice's products, 16 deep at a time (offsets and
+// strides count uvec4 chunks of 8 halves).
+#define SLICE(ra, rb, k0, checked)                                                          \
+  {                                                                                         \
+    [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];                      \
+    [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) sh_b[sb[q]] = rb[q];                      \
+    barrier();                                                                              \
+    if (k0 + 2 * BK < K) FETCH_SLICE(ra, rb, k0 + 2 * BK, checked)                          \
+    [[unroll]] for (int kk = 0; kk < BK; kk += 16) {                                        \
+      A_T fa[TM];                                                                           \
+      B_T fb[TN];                                                                           \
+      [[unroll]] for (int i = 0; i < TM; ++i) {                                             \
+        const int r = wm + 16 * i;                                                          \
+        if (A_K_FAST) LOAD(fa[i], sh_a, uint(r * A_STRIDE + kk / 8), uint(A_STRIDE), false); \
+        else LOAD(fa[i], sh_a, uint(kk * A_STRIDE + r / 8), uint(A_STRIDE), true);          \
+      }                                                                                     \
+      [[unroll]] for (int j = 0; j < TN; ++j) {                                             \
+        const int c = wn + 16 * j;                                                          \
+        if (B_N_FAST) LOAD(fb[j], sh_b, uint(kk * B_STRIDE + c / 8), uint(B_STRIDE), false); \
+        else LOAD(fb[j], sh_b, uint(c * B_STRIDE + kk / 8), uint(B_STRIDE), true);          \
+      }                                                                                     \
+      [[unroll]] for (int i = 0; i < TM; ++i)                                               \
+        [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = MUL_ADD(fa[i], fb[j], acc[i][j]); \
+    }                                                                                       \
+    barrier();                                                                              \
+  }
 
 void main() {
   const int M = P(0), N = P(1), K = P(2), batches = P(3), nd = P(4);
@@ -159,53 +214,14 @@ void main() {
     ACC_T acc[TM][TN];
     [[unroll]] for (int i = 0; i < TM; ++i)
       [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = ACC_T(0.0);
-
-    // Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of b per k slice; the next
-    // slice's chunks are fetched into registers before this slice's products, hiding
-    // their latency.
-    uvec4 ra[A_CHUNKS], rb[B_CHUNKS];
     int sa[A_CHUNKS], sb[B_CHUNKS];
-    [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, 0, sa[q]);
-    [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, 0, sb[q]);
-    A_T pa[TM];  // PROBE 3's fragments
-    B_T pb[TN];
-    for (int k0 = 0; k0 < K; k0 += BK) {
-      if (PROBE < 2) {
-        [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];
-        [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) sh_b[sb[q]] = rb[q];
-        barrier();
-      }
-      if (k0 + BK < K && PROBE == 0) {
-        [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) ra[q] = fetch_a(t + THREADS * q, k0 + BK, sa[q]);
-        [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) rb[q] = fetch_b(t + THREADS * q, k0 + BK, sb[q]);
-      }
-      [[unroll]] for (int kk = 0; kk < BK; kk += 16) {
-        if (PROBE == 3 && k0 > 0) {
-          [[unroll]] for (int i = 0; i < TM; ++i)
-            [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = MUL_ADD(pa[i], pb[j], acc[i][j]);
-          continue;
-        }
-        A_T fa[TM];
-        B_T fb[TN];
-        // Offsets and strides count uvec4 chunks of 8 halves.
-        [[unroll]] for (int i = 0; i < TM; ++i) {
-          const int r = wm + 16 * i;
-          if (A_K_FAST) LOAD(fa[i], sh_a, uint(r * A_STRIDE + kk / 8), uint(A_STRIDE), false);
-          else LOAD(fa[i], sh_a, uint(kk * A_STRIDE + r / 8), uint(A_STRIDE), true);
-        }
-        [[unroll]] for (int j = 0; j < TN; ++j) {
-          const int c = wn + 16 * j;
-          if (B_N_FAST) LOAD(fb[j], sh_b, uint(kk * B_STRIDE + c / 8), uint(B_STRIDE), false);
-          else LOAD(fb[j], sh_b, uint(c * B_STRIDE + kk / 8), uint(B_STRIDE), true);
-        }
-        [[unroll]] for (int i = 0; i < TM; ++i)
-          [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = MUL_ADD(fa[i], fb[j], acc[i][j]);
-        if (PROBE == 3) {
-          [[unroll]] for (int i = 0; i < TM; ++i) pa[i] = fa[i];
-          [[unroll]] for (int j = 0; j < TN; ++j) pb[j] = fb[j];
-        }
-      }
-      if (PROBE < 2) barrier();
+    // Workgroups whose blocks lie wholly inside a and b load them without bounds checks
+    // (the checks' branches around the loads cost the 4096^3 product 15% on an H200); the
+    // unchecked loop also needs two whole slices for its prologue.
+    if (VEC && m0 + BM <= M && n0 + BN <= N && K % BK == 0 && K >= 2 * BK) {
+      K_LOOP(false)
+    } else {
+      K_LOOP(true)
     }
 
     // Each accumulator goes through shared memory; lane l writes 8 neighbouring outputs.
@@ -213,7 +229,7 @@ void main() {
     const uint lane = gl_SubgroupInvocationID;
     [[unroll]] for (int i = 0; i < TM; ++i) {
       [[unroll]] for (int j = 0; j < TN; ++j) {
-        STORE(acc[i][j], sh_out[warp], 0u, 16u);
+        STORE(acc[i][j], sh_b, warp * 64u, 4u);  // 16 floats a row: 4 chunks
         subgroupMemoryBarrierShared();
         subgroupBarrier();
         const int r = int(lane / 2u), c0 = int(lane % 2u) * 8;
@@ -223,7 +239,8 @@ void main() {
           const bool pairs = (y_dt == DT_F16 || y_dt == DT_BF16) && (e & 1) == 0;
           const int em = SCALED ? ea_w[ea0 + m] : 0;
           for (int c = 0; c < 8; c += 2) {
-            float v0 = sh_out[warp][r * 16 + c0 + c], v1 = sh_out[warp][r * 16 + c0 + c + 1];
+            const uvec4 q = sh_b[warp * 64u + uint(r * 4 + (c0 + c) / 4)];
+            float v0 = uintBitsToFloat((c & 2) == 0 ? q.x : q.z), v1 = uintBitsToFloat((c & 2) == 0 ? q.y : q.w);
             if (SCALED) {
               if (n + c < N) v0 = ldexp(v0, em + eb_w[eb0 + n + c]);
               if (n + c + 1 < N) v1 = ldexp(v1, em + eb_w[eb0 + n + c + 1]);
@@ -240,5 +257,6 @@ void main() {
         subgroupBarrier();
       }
     }
+    barrier();  // the next batch's first slice overwrites sh_b
   }
 }

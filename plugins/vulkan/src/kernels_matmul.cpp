@@ -17,25 +17,37 @@ namespace silica::vk {
 
 namespace {
 
-constexpr uint32_t kTile = 64;       // matmul.comp
-constexpr uint32_t kCoopTile = 128;  // matmul_coopmat.comp
+constexpr uint32_t kTile = 64;  // matmul.comp
 
-// The tensor-core GEMM module the device runs, or null.
-const char* coop_shader(const DeviceFeatures& f) {
-  return f.coopmat_khr ? "matmul_coopmat_khr" : f.coopmat_nv ? "matmul_coopmat_nv" : nullptr;
-}
+// The tensor-core GEMM (matmul_coopmat.comp) for one product: its module and output tile.
+struct CoopGemm {
+  const char* module = nullptr;  // null: the device has none
+  uint32_t bm = 128, bn = 128;
+};
 
-// SILICA_VULKAN_COOPMAT_PROBE=1..3: matmul_coopmat.comp's PROBE, which leaves parts of
-// the work out to time the rest (wrong results; for measuring only). 0 when unset.
-int32_t coop_probe() {
-  static const int32_t probe = [] {
-    const char* env = std::getenv("SILICA_VULKAN_COOPMAT_PROBE");
-    if (!env || !*env || std::strcmp(env, "0") == 0) return 0;
-    if (std::strlen(env) == 1 && env[0] >= '1' && env[0] <= '3') return env[0] - '0';
-    std::fprintf(stderr, "silica vulkan: SILICA_VULKAN_COOPMAT_PROBE=%s ignored: expected 1, 2 or 3 (or 0: off)\n", env);
-    return 0;
+// The wide tile (128 x 256, 512 invocations, 31 KiB of shared memory) moves a third less
+// data per product than the narrow one (128 x 128) but needs twice the work per workgroup:
+// it is taken where the device can run it and the product has at least 128 of its tiles
+// (on an H200 it was the faster from 2048^2 (128 tiles: 225 against 195 TFLOP/s) up),
+// unless SILICA_VULKAN_COOPMAT_TILE says "narrow" or "wide" (for measuring).
+CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches) {
+  const DeviceFeatures& f = pd.features;
+  if (!f.coopmat_khr && !f.coopmat_nv) return {};
+  const VkPhysicalDeviceLimits& lim = pd.properties.limits;
+  const bool can_wide = lim.maxComputeWorkGroupInvocations >= 512 && lim.maxComputeWorkGroupSize[0] >= 512 &&
+                        lim.maxComputeSharedMemorySize >= 32 * 1024;
+  static const char* force = [] {
+    const char* env = std::getenv("SILICA_VULKAN_COOPMAT_TILE");
+    if (env && std::strcmp(env, "narrow") != 0 && std::strcmp(env, "wide") != 0) {
+      std::fprintf(stderr, "silica vulkan: SILICA_VULKAN_COOPMAT_TILE=%s ignored: expected narrow or wide\n", env);
+      return static_cast<const char*>(nullptr);
+    }
+    return env;
   }();
-  return probe;
+  bool wide = can_wide && N >= 256 && (M + 127) / 128 * ((N + 255) / 256) * batches >= 128;
+  if (force) wide = can_wide && std::strcmp(force, "wide") == 0;
+  if (wide) return {f.coopmat_khr ? "matmul_coopmat_khr_wide" : "matmul_coopmat_nv_wide", 128, 256};
+  return {f.coopmat_khr ? "matmul_coopmat_khr" : "matmul_coopmat_nv", 128, 128};
 }
 
 // The batch dims of a product after dropping size-1 ones and merging dims that a, b (and
@@ -123,16 +135,16 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
   if (st == SILICA_OK) st = convert(a, M, KP, M, K, sam, sak, bt.a, true, ha_d, ea_d);
   if (st == SILICA_OK) st = convert(b, KP, NP, K, N, sbk, sbn, bt.b, false, hb_d, eb_d);
   if (st == SILICA_OK) {
-    Launch l(dev, coop_shader(dev.physical().features));
+    const CoopGemm g = coop_gemm(dev.physical(), M, N, B);
+    Launch l(dev, g.module);
     l.spec(0).spec(y.dtype).spec(SILICA_F16).spec(SILICA_F16).spec(true).spec(true).spec(true).spec(true);
-    l.spec(coop_probe());
     l.set(0, M).set(1, N).set(2, KP).set(3, B).set(4, B > 1 ? 1 : 0).set(5, B);
     l.set(11, M * KP).set(17, KP * NP);  // the copies' batch strides
     l.set(29, l.bind(y, true));
     l.set(23, l.bind(ha_d, false)).set(24, KP).set(25, 1);
     l.set(26, l.bind(hb_d, false)).set(27, NP).set(28, 1);
     l.set(30, l.bind(ea_d, false)).set(31, l.bind(eb_d, false));
-    st = l.run(groups_for(N, kCoopTile), groups_for(M, kCoopTile), groups_for(B, 1));
+    st = l.run(groups_for(N, g.bn), groups_for(M, g.bm), groups_for(B, 1));
   }
   // The command stream orders any later reuse of these ranges after the reads above.
   for (Buffer* t : {ha, hb, ea, eb})
@@ -178,14 +190,14 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   // that are row-major or transposed (a unit stride along one of their two dims); bf16
   // products through scaled f16 copies.
   const bool big = M * N * K >= (int64_t{1} << 21);
-  const char* coop_module = coop_shader(dev.physical().features);
-  if (coop_module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && bt.count >= 1 && big &&
+  const CoopGemm coop_g = coop_gemm(dev.physical(), M, N, bt.count);
+  if (coop_g.module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && bt.count >= 1 && big &&
       !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
     return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
-  const bool coop = coop_module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
+  const bool coop = coop_g.module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
                     (a_rows || sam == 1) && (b_rows || sbk == 1) && big;
-  Launch l(dev, coop ? coop_module : "matmul");
+  Launch l(dev, coop ? coop_g.module : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
   for (int d = 0; d < bt.nd; ++d) l.set(5 + d, bt.shape[d]).set(11 + d, bt.a[d]).set(17 + d, bt.b[d]);
@@ -199,12 +211,12 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     bool vec = eight(a_base) && eight(b_base) && (a_rows ? eight(sam) && eight(K) : eight(sak) && eight(M)) &&
                (b_rows ? eight(sbk) && eight(N) : eight(sbn) && eight(K));
     for (int d = 0; d < bt.nd; ++d) vec = vec && eight(bt.a[d]) && eight(bt.b[d]);
-    l.spec(vec).spec(false).spec(coop_probe());
+    l.spec(vec).spec(false);
     l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
     l.bind(b, false);
   }
-  const uint32_t tile = coop ? kCoopTile : kTile;
-  return l.run(groups_for(N, tile), groups_for(M, tile), groups_for(bt.count, 1));
+  if (coop) return l.run(groups_for(N, coop_g.bn), groups_for(M, coop_g.bm), groups_for(bt.count, 1));
+  return l.run(groups_for(N, kTile), groups_for(M, kTile), groups_for(bt.count, 1));
 }
 
 }  // namespace silica::vk

@@ -114,6 +114,24 @@ SilicaStatus Pipelines::module(const char* shader, VkShaderModule* out) {
     *out = it->second;
     return SILICA_OK;
   }
+  // SILICA_VULKAN_SHADER_DIR: load DIR/<module>.spv instead of the embedded words where
+  // it exists (shader development without rebuilding the plugin).
+  if (const char* dir = std::getenv("SILICA_VULKAN_SHADER_DIR")) {
+    std::FILE* f = std::fopen((std::string(dir) + "/" + shader + ".spv").c_str(), "rb");
+    if (f) {
+      std::vector<uint32_t> words;
+      uint32_t w;
+      while (std::fread(&w, 4, 1, f) == 1) words.push_back(w);
+      std::fclose(f);
+      std::fprintf(stderr, "silica vulkan: module %s from %s (%zu words)\n", shader, dir, words.size());
+      VkShaderModuleCreateInfo info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+      info.codeSize = words.size() * 4;
+      info.pCode = words.data();
+      SILICA_VK_TRY(check(vkCreateShaderModule(device_, &info, nullptr, out), "vkCreateShaderModule"));
+      modules_[shader] = *out;
+      return SILICA_OK;
+    }
+  }
   size_t count = 0;
   const ShaderModuleWords* table = shader_modules(&count);
   for (size_t i = 0; i < count; ++i) {
