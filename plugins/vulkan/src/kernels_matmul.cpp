@@ -128,7 +128,7 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
     l.set(0, rows).set(1, cols).set(2, lim_i).set(3, lim_j).set(4, si).set(5, sj);
     set_batches(l, 12, bt, bs);
     l.set(7, l.bind(h, true) / 2).set(8, l.bind(e, false)).set(6, l.bind(x, false));
-    return l.run(groups_for(rows * cols / 2, 256), 1, groups_for(B, 1));
+    return l.run(groups_for(rows * cols / 8, 256), 1, groups_for(B, 1));
   };
   if (st == SILICA_OK) st = exponents(a, M, sam, sak, bt.a, ea_d);
   if (st == SILICA_OK) st = exponents(b, N, sbn, sbk, bt.b, eb_d);  // b's columns are its rows here
