@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "shader_table.h"
@@ -114,35 +116,35 @@ SilicaStatus Pipelines::module(const char* shader, VkShaderModule* out) {
     *out = it->second;
     return SILICA_OK;
   }
+  const auto create = [&](const uint32_t* words, size_t bytes) {
+    VkShaderModuleCreateInfo info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+    info.codeSize = bytes;
+    info.pCode = words;
+    SILICA_VK_TRY(check(vkCreateShaderModule(device_, &info, nullptr, out), "vkCreateShaderModule"));
+    modules_[shader] = *out;
+    return SILICA_OK;
+  };
   // SILICA_VULKAN_SHADER_DIR: load DIR/<module>.spv instead of the embedded words where
   // it exists (shader development without rebuilding the plugin).
   if (const char* dir = std::getenv("SILICA_VULKAN_SHADER_DIR")) {
-    std::FILE* f = std::fopen((std::string(dir) + "/" + shader + ".spv").c_str(), "rb");
-    if (f) {
-      std::vector<uint32_t> words;
-      uint32_t w;
-      while (std::fread(&w, 4, 1, f) == 1) words.push_back(w);
-      std::fclose(f);
-      std::fprintf(stderr, "silica vulkan: module %s from %s (%zu words)\n", shader, dir, words.size());
-      VkShaderModuleCreateInfo info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-      info.codeSize = words.size() * 4;
-      info.pCode = words.data();
-      SILICA_VK_TRY(check(vkCreateShaderModule(device_, &info, nullptr, out), "vkCreateShaderModule"));
-      modules_[shader] = *out;
-      return SILICA_OK;
+    const std::string path = std::string(dir) + "/" + shader + ".spv";
+    std::ifstream file(path, std::ios::binary);
+    if (file) {
+      const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      std::vector<uint32_t> words(bytes.size() / 4);
+      std::memcpy(words.data(), bytes.data(), words.size() * 4);
+      if (bytes.size() < 20 || bytes.size() % 4 != 0 || words[0] != 0x07230203u)
+        return fail(SILICA_ERROR_INVALID, path + " (SILICA_VULKAN_SHADER_DIR) is not a SPIR-V module (" +
+                                              std::to_string(bytes.size()) +
+                                              " bytes); compile it with glslangValidator -V, or unset the variable");
+      std::fprintf(stderr, "silica vulkan: module %s from %s\n", shader, path.c_str());
+      return create(words.data(), bytes.size());
     }
   }
   size_t count = 0;
   const ShaderModuleWords* table = shader_modules(&count);
-  for (size_t i = 0; i < count; ++i) {
-    if (std::strcmp(table[i].name, shader) != 0) continue;
-    VkShaderModuleCreateInfo info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    info.codeSize = table[i].bytes;
-    info.pCode = table[i].words;
-    SILICA_VK_TRY(check(vkCreateShaderModule(device_, &info, nullptr, out), "vkCreateShaderModule"));
-    modules_[shader] = *out;
-    return SILICA_OK;
-  }
+  for (size_t i = 0; i < count; ++i)
+    if (std::strcmp(table[i].name, shader) == 0) return create(table[i].words, table[i].bytes);
   return fail(SILICA_ERROR_DEVICE, std::string("no embedded shader named '") + shader + "'");
 }
 
