@@ -60,7 +60,8 @@ void run_on(Backend* b, int device_index, const char* name, SilicaOp op,
   SilicaStatus st = b->api.run(b->api.context, device_index, op, in, static_cast<int32_t>(inputs.size()),
                                out, static_cast<int32_t>(outputs.size()), &attrs.raw);
   if (st != SILICA_OK)
-    b->check(st, std::string("[") + name + "] on " + device_str + " with " + operands(inputs));
+    b->check(st, std::string("[") + name + "] on " + device_str +
+                     (inputs.empty() ? " into " + operands(outputs) : " with " + operands(inputs)));
 }
 
 }  // namespace
