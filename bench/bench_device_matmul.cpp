@@ -9,9 +9,9 @@
 //   matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device vulkan:0 (NVIDIA H100 80GB HBM3))
 // FLOP = 2 n^3 (n^3 multiply-adds), times the batch: --batch B multiplies B pairs of n x n
 // matrices in one call ((B, n, n) operands, "matmul n=... batch=B" lines); --layout t stores
-// that operand transposed (a column-major view, as a backward pass multiplies). Each timed call allocates its result, as torch.matmul
-// does, and the device is synchronized once after the timed loop, so the time is device
-// throughput with the host's recording overlapped, not one call's latency.
+// that operand transposed (a column-major view, as a backward pass multiplies). Each timed call allocates its
+// result, as torch.matmul does, and the device is synchronized once after the timed loop, so the time is
+// device throughput with the host's recording overlapped, not one call's latency.
 //
 // --check first compares each dtype's product on a small n with an f32 CPU product of the
 // same (already rounded) inputs, so a fast path that computes garbage, or accumulates in
@@ -43,17 +43,18 @@ struct Options {
 
 [[noreturn]] void usage(const char* error) {
   if (error) std::fprintf(stderr, "bench_device_matmul: %s\n", error);
-  std::fprintf(error ? stderr : stdout,
-               "usage: bench_device_matmul [flags]\n"
-               "  --device NAME    vulkan, vulkan:1, cpu, ... (default: the best device, or $SILICA_DEVICE)\n"
-               "  --dtype LIST     comma-separated of f32, f16, bf16 (default: all three)\n"
-               "  --n N            matrix size (default 4096)\n"
-               "  --batch B        B products of n x n matrices per call, as (B, n, n) operands (default 1)\n"
-               "  --min-time S     seconds of timed calls per dtype, at least (default 1)\n"
-               "  --check          first compare with an f32 CPU product at --check-n\n"
-               "  --check-n N      size of the --check product (default 512)\n"
-               "  --layout L       nn, tn, nt or tt: t stores that operand transposed, as a column-major view\n"
-               "                   (what a backward pass multiplies; default nn)\n");
+  std::fprintf(
+      error ? stderr : stdout,
+      "usage: bench_device_matmul [flags]\n"
+      "  --device NAME    vulkan, vulkan:1, cpu, ... (default: the best device, or $SILICA_DEVICE)\n"
+      "  --dtype LIST     comma-separated of f32, f16, bf16 (default: all three)\n"
+      "  --n N            matrix size (default 4096)\n"
+      "  --batch B        B products of n x n matrices per call, as (B, n, n) operands (default 1)\n"
+      "  --min-time S     seconds of timed calls per dtype, at least (default 1)\n"
+      "  --check          first compare with an f32 CPU product at --check-n\n"
+      "  --check-n N      size of the --check product (default 512)\n"
+      "  --layout L       nn, tn, nt or tt: t stores that operand transposed, as a column-major view\n"
+      "                   (what a backward pass multiplies; default nn)\n");
   std::exit(error ? 2 : 0);
 }
 
@@ -75,7 +76,8 @@ Options parse(int argc, char** argv) {
     const auto whole = [&](const std::string& v) {
       char* end = nullptr;
       const long long x = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || x < 1 || x > 65536) usage((flag + " must be a whole number from 1 to 65536").c_str());
+      if (v.empty() || *end || x < 1 || x > 65536)
+        usage((flag + " must be a whole number from 1 to 65536").c_str());
       return static_cast<int64_t>(x);
     };
     if (flag == "--help" || flag == "-h") {
@@ -106,7 +108,8 @@ Options parse(int argc, char** argv) {
       const std::string v = next();
       char* end = nullptr;
       o.min_time = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end || !(o.min_time >= 0 && o.min_time <= 600)) usage("--min-time must be 0 to 600 seconds");
+      if (v.empty() || *end || !(o.min_time >= 0 && o.min_time <= 600))
+        usage("--min-time must be 0 to 600 seconds");
     } else if (flag == "--check") {
       o.check = true;
     } else if (flag == "--check-n") {
@@ -151,9 +154,11 @@ double tolerance(silica::DType dtype) {
 bool check(const silica::Device& device, silica::DType dtype, int64_t n, const Options& o) {
   const silica::Tensor a = input(n, 1, dtype, device, 1, o.a_t), b = input(n, 2, dtype, device, 1, o.b_t);
   // f32 copies of the rounded inputs, multiplied on the CPU in f32.
-  const silica::Tensor ref = silica::matmul(a.to(silica::DType::f32).to("cpu"), b.to(silica::DType::f32).to("cpu"));
+  const silica::Tensor ref =
+      silica::matmul(a.to(silica::DType::f32).to("cpu"), b.to(silica::DType::f32).to("cpu"));
   const silica::Tensor y = silica::matmul(a, b).to(silica::DType::f32).to("cpu");
-  const double err = silica::max(silica::abs(silica::sub(y, ref))).item() / silica::max(silica::abs(ref)).item();
+  const double err =
+      silica::max(silica::abs(silica::sub(y, ref))).item() / silica::max(silica::abs(ref)).item();
   const bool ok = std::isfinite(err) && err <= tolerance(dtype);
   std::printf("check  n=%lld %s: max|y - ref| / max|ref| = %.3g (limit %.0e) %s\n", static_cast<long long>(n),
               silica::dtype_name(dtype), err, tolerance(dtype), ok ? "ok" : "TOO LARGE");
@@ -162,7 +167,8 @@ bool check(const silica::Device& device, silica::DType dtype, int64_t n, const O
 
 // Seconds per product: calls of matmul until at least min_time seconds have passed between
 // the first call and the synchronize that follows the last.
-double time_matmul(const silica::Device& device, const silica::Tensor& a, const silica::Tensor& b, double min_time) {
+double time_matmul(const silica::Device& device, const silica::Tensor& a, const silica::Tensor& b,
+                   double min_time) {
   // Warm-up: pipeline creation (shader compilation), allocator growth, clocks ramping up.
   for (int i = 0; i < 3; ++i) (void)silica::matmul(a, b);
   device.synchronize();
@@ -179,7 +185,8 @@ double time_matmul(const silica::Device& device, const silica::Tensor& a, const 
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (seconds >= min_time || iters >= (int64_t{1} << 30)) return seconds / static_cast<double>(iters);
     const double per_call = std::max(seconds, 1e-9) / static_cast<double>(iters);
-    iters = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.4 * min_time / per_call)), iters + 1, iters * 10);
+    iters = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.4 * min_time / per_call)), iters + 1,
+                                iters * 10);
   }
 }
 
@@ -197,10 +204,10 @@ int main(int argc, char** argv) {
     }
     const double flop = 2.0 * static_cast<double>(o.n) * static_cast<double>(o.n) * static_cast<double>(o.n) *
                         static_cast<double>(o.batch);
-    const std::string label = "n=" + std::to_string(o.n) +
-                              (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string()) +
-                              (o.a_t || o.b_t ? std::string(" layout=") + (o.a_t ? 't' : 'n') + (o.b_t ? 't' : 'n')
-                                              : std::string());
+    const std::string label =
+        "n=" + std::to_string(o.n) + (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string()) +
+        (o.a_t || o.b_t ? std::string(" layout=") + (o.a_t ? 't' : 'n') + (o.b_t ? 't' : 'n')
+                        : std::string());
     for (silica::DType dtype : o.dtypes) {
       if (!device.supports_dtype(dtype)) {
         std::printf("matmul %s %s: not supported (device %s)\n", label.c_str(), silica::dtype_name(dtype),
@@ -210,8 +217,8 @@ int main(int argc, char** argv) {
       const silica::Tensor a = input(o.n, 1, dtype, device, o.batch, o.a_t),
                            b = input(o.n, 2, dtype, device, o.batch, o.b_t);
       const double seconds = time_matmul(device, a, b, o.min_time);
-      std::printf("matmul %s %s: %.4g ms, %.4g TFLOP/s (device %s)\n", label.c_str(), silica::dtype_name(dtype),
-                  seconds * 1e3, flop / seconds * 1e-12, where.c_str());
+      std::printf("matmul %s %s: %.4g ms, %.4g TFLOP/s (device %s)\n", label.c_str(),
+                  silica::dtype_name(dtype), seconds * 1e3, flop / seconds * 1e-12, where.c_str());
       std::fflush(stdout);
     }
     return checks_ok ? 0 : 1;

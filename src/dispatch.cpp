@@ -35,8 +35,7 @@ bool fallback_enabled() {
 
 std::string operands(const std::vector<Tensor>& ts) {
   std::string s;
-  for (const auto& t : ts)
-    s += (s.empty() ? "" : ", ") + shape_str(t.shape()) + " " + dtype_name(t.dtype());
+  for (const auto& t : ts) s += (s.empty() ? "" : ", ") + shape_str(t.shape()) + " " + dtype_name(t.dtype());
   return s;
 }
 
@@ -50,15 +49,14 @@ void warn_once(const char* name, const Device& device, DType dtype) {
               << device.str() << "; running it on the CPU (SILICA_CPU_FALLBACK=1)\n";
 }
 
-void run_on(Backend* b, int device_index, const char* name, SilicaOp op,
-            const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-            const Attrs& attrs, const std::string& device_str) {
+void run_on(Backend* b, int device_index, const char* name, SilicaOp op, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& outputs, const Attrs& attrs, const std::string& device_str) {
   SilicaTensorDesc in[16];
   SilicaTensorDesc out[8];
   for (size_t i = 0; i < inputs.size(); ++i) in[i] = describe(inputs[i]);
   for (size_t i = 0; i < outputs.size(); ++i) out[i] = describe(outputs[i]);
-  SilicaStatus st = b->api.run(b->api.context, device_index, op, in, static_cast<int32_t>(inputs.size()),
-                               out, static_cast<int32_t>(outputs.size()), &attrs.raw);
+  SilicaStatus st = b->api.run(b->api.context, device_index, op, in, static_cast<int32_t>(inputs.size()), out,
+                               static_cast<int32_t>(outputs.size()), &attrs.raw);
   if (st != SILICA_OK)
     b->check(st, std::string("[") + name + "] on " + device_str +
                      (inputs.empty() ? " into " + operands(outputs) : " with " + operands(inputs)));
@@ -73,8 +71,7 @@ bool device_supports(SilicaOp op, DType dtype, const Device& device) {
 
 void run_op(const char* name, SilicaOp op, const std::vector<Tensor>& inputs,
             const std::vector<Tensor>& outputs, const Attrs& attrs) {
-  if (inputs.size() > 16 || outputs.size() > 8)
-    throw Error(std::string("[") + name + "] too many operands");
+  if (inputs.size() > 16 || outputs.size() > 8) throw Error(std::string("[") + name + "] too many operands");
   const Tensor& first = inputs.empty() ? outputs.front() : inputs.front();
   Device device = first.device();
   for (const auto* list : {&inputs, &outputs})
@@ -92,10 +89,10 @@ void run_op(const char* name, SilicaOp op, const std::vector<Tensor>& inputs,
     return;
   }
   if (!fallback_enabled() || device.is_cpu())
-    throw Error(std::string("[") + name + "] is not implemented for " + dtype_name(dtype) + " on " +
-                device.str() + " (" + device.name() + ")" +
-                (device.is_cpu() ? std::string("")
-                                 : "; set SILICA_CPU_FALLBACK=1 to run it on the CPU instead"));
+    throw Error(
+        std::string("[") + name + "] is not implemented for " + dtype_name(dtype) + " on " + device.str() +
+        " (" + device.name() + ")" +
+        (device.is_cpu() ? std::string("") : "; set SILICA_CPU_FALLBACK=1 to run it on the CPU instead"));
   warn_once(name, device, dtype);
   Device cpu;
   std::vector<Tensor> cpu_in, cpu_out;
@@ -103,8 +100,8 @@ void run_op(const char* name, SilicaOp op, const std::vector<Tensor>& inputs,
   for (const Tensor& t : outputs) cpu_out.push_back(t.to(cpu));
   Backend* c = cpu.backend();
   if (!c->api.supports(c->api.context, 0, op, static_cast<int32_t>(dtype)))
-    throw Error(std::string("[") + name + "] is not implemented for " + dtype_name(dtype) +
-                " on " + device.str() + " nor on the CPU");
+    throw Error(std::string("[") + name + "] is not implemented for " + dtype_name(dtype) + " on " +
+                device.str() + " nor on the CPU");
   run_on(c, 0, name, op, cpu_in, cpu_out, attrs, "cpu");
   for (size_t i = 0; i < outputs.size(); ++i) {
     Tensor dst = outputs[i];

@@ -39,7 +39,8 @@ CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batch
   static const char* force = [] {
     const char* env = std::getenv("SILICA_VULKAN_COOPMAT_TILE");
     if (env && std::strcmp(env, "narrow") != 0 && std::strcmp(env, "wide") != 0) {
-      std::fprintf(stderr, "silica vulkan: SILICA_VULKAN_COOPMAT_TILE=%s ignored: expected narrow or wide\n", env);
+      std::fprintf(stderr, "silica vulkan: SILICA_VULKAN_COOPMAT_TILE=%s ignored: expected narrow or wide\n",
+                   env);
       return static_cast<const char*>(nullptr);
     }
     return env;
@@ -69,16 +70,19 @@ void set_batches(Launch& l, int at, const Batches& bt, const int64_t* strides) {
 // as (batches, M, KP) and b as (batches, KP, NP), both row-major with K and N padded to
 // multiples of 8, and the GEMM scales each output back.
 SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const SilicaTensorDesc& b,
-                                const SilicaTensorDesc& y, int64_t M, int64_t N, int64_t K, const Batches& bt) {
+                                const SilicaTensorDesc& y, int64_t M, int64_t N, int64_t K,
+                                const Batches& bt) {
   const int nd = y.ndim;
   const int64_t KP = (K + 7) / 8 * 8, NP = (N + 7) / 8 * 8, B = bt.count;
-  const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1], sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
+  const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1], sbk = b.strides[nd - 2],
+                sbn = b.strides[nd - 1];
   Buffer *ha = nullptr, *hb = nullptr, *ea = nullptr, *eb = nullptr;
   SilicaStatus st = dev.allocate(static_cast<uint64_t>(B * M * KP * 2), &ha);
   if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(B * KP * NP * 2), &hb);
   if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(B * M * 4), &ea);
   if (st == SILICA_OK) st = dev.allocate(static_cast<uint64_t>(B * N * 4), &eb);
-  const SilicaTensorDesc ha_d = temp_desc(ha, B * M, KP, SILICA_F16), hb_d = temp_desc(hb, B * KP, NP, SILICA_F16);
+  const SilicaTensorDesc ha_d = temp_desc(ha, B * M, KP, SILICA_F16),
+                         hb_d = temp_desc(hb, B * KP, NP, SILICA_F16);
   const SilicaTensorDesc ea_d = temp_desc(ea, B, M, SILICA_I32), eb_d = temp_desc(eb, B, N, SILICA_I32);
   // The exponents of R rows of K values per batch, element (r, k) at r * rs + k * ks: a
   // workgroup per row where rows run along k; else partial maxima over chunks of k with an
@@ -121,8 +125,9 @@ SilicaStatus matmul_bf16_scaled(Device& dev, const SilicaTensorDesc& a, const Si
   };
   // h (rows x cols per batch, row-major) = source (i, j) at i * si + j * sj inside
   // lim_i x lim_j, else 0, scaled by e of its row (a) or column (b).
-  auto convert = [&](const SilicaTensorDesc& x, int64_t rows, int64_t cols, int64_t lim_i, int64_t lim_j, int64_t si,
-                     int64_t sj, const int64_t* bs, bool by_row, const SilicaTensorDesc& h, const SilicaTensorDesc& e) {
+  auto convert = [&](const SilicaTensorDesc& x, int64_t rows, int64_t cols, int64_t lim_i, int64_t lim_j,
+                     int64_t si, int64_t sj, const int64_t* bs, bool by_row, const SilicaTensorDesc& h,
+                     const SilicaTensorDesc& e) {
     Launch l(dev, "to_f16_scaled");
     l.spec(x.dtype).spec(2).spec(by_row);
     l.set(0, rows).set(1, cols).set(2, lim_i).set(3, lim_j).set(4, si).set(5, sj);
@@ -158,12 +163,13 @@ bool matmul_supports(const DeviceFeatures&, int32_t op, int32_t dtype) {
   return op == SILICA_OP_MATMUL && ((kFloats >> dtype) & 1u);
 }
 
-SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_t num_in, const SilicaTensorDesc* out,
-                        int32_t, const SilicaAttrs*) {
+SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_t num_in,
+                        const SilicaTensorDesc* out, int32_t, const SilicaAttrs*) {
   const SilicaTensorDesc &a = in[0], &b = in[1], &y = out[0];
   const int nd = y.ndim;
   if (num_in != 2 || nd < 2 || a.ndim != nd || b.ndim != nd)
-    return fail(SILICA_ERROR_INVALID, "matmul: expects a (..., M, K), b (..., K, N) and y (..., M, N) of one rank");
+    return fail(SILICA_ERROR_INVALID,
+                "matmul: expects a (..., M, K), b (..., K, N) and y (..., M, N) of one rank");
   const int64_t M = y.shape[nd - 2], N = y.shape[nd - 1], K = a.shape[nd - 1];
   // Batch dims without size-1 ones, merged where a, b and y all walk two of them as one.
   Batches bt;
@@ -182,7 +188,8 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     bt.b[bt.nd++] = b.strides[d];
   }
   if (M * N * std::max<int64_t>(bt.count, 1) >= (int64_t{1} << 31) || K >= (int64_t{1} << 31))
-    return fail(SILICA_ERROR_UNSUPPORTED, "matmul: products of more than 2^31 elements are not supported on Vulkan");
+    return fail(SILICA_ERROR_UNSUPPORTED,
+                "matmul: products of more than 2^31 elements are not supported on Vulkan");
   const int64_t sam = a.strides[nd - 2], sak = a.strides[nd - 1];
   const int64_t sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
 
@@ -195,8 +202,8 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
     return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
-  const bool coop = coop_g.module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 &&
-                    (a_rows || sam == 1) && (b_rows || sbk == 1) && big;
+  const bool coop = coop_g.module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 && (a_rows || sam == 1) &&
+                    (b_rows || sbk == 1) && big;
   Launch l(dev, coop ? coop_g.module : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);

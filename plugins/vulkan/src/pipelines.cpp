@@ -19,12 +19,16 @@ namespace silica::vk {
 
 std::string pipeline_cache_path(const VkPhysicalDeviceProperties& p) {
   std::string dir;
-  if (const char* d = std::getenv("SILICA_VULKAN_CACHE_DIR")) dir = d;
-  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/silica";
-  else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/silica";
+  if (const char* d = std::getenv("SILICA_VULKAN_CACHE_DIR"))
+    dir = d;
+  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    dir = std::string(x) + "/silica";
+  else if (const char* h = std::getenv("HOME"); h && *h)
+    dir = std::string(h) + "/.cache/silica";
   if (dir.empty()) return "";
   char name[160];
-  std::snprintf(name, sizeof name, "/vulkan-pipelines-%04x-%04x-%08x-", p.vendorID, p.deviceID, p.driverVersion);
+  std::snprintf(name, sizeof name, "/vulkan-pipelines-%04x-%04x-%08x-", p.vendorID, p.deviceID,
+                p.driverVersion);
   std::string path = dir + name;
   for (uint8_t b : p.pipelineCacheUUID) {
     char hex[3];
@@ -52,7 +56,8 @@ SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors, std::string
   for (uint32_t i = 0; i < 8; ++i) {
     bindings[i] = {};
     bindings[i].binding = i;
-    bindings[i].descriptorType = i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    bindings[i].descriptorType =
+        i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     bindings[i].descriptorCount = 1;
     bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }
@@ -60,7 +65,8 @@ SilicaStatus Pipelines::init(VkDevice device, bool push_descriptors, std::string
   set.flags = push_descriptors ? VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR : 0;
   set.bindingCount = 8;
   set.pBindings = bindings;
-  SILICA_VK_TRY(check(vkCreateDescriptorSetLayout(device_, &set, nullptr, &set_layout_), "vkCreateDescriptorSetLayout"));
+  SILICA_VK_TRY(check(vkCreateDescriptorSetLayout(device_, &set, nullptr, &set_layout_),
+                      "vkCreateDescriptorSetLayout"));
   VkPipelineLayoutCreateInfo layout{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
   layout.setLayoutCount = 1;
   layout.pSetLayouts = &set_layout_;
@@ -134,9 +140,10 @@ SilicaStatus Pipelines::module(const char* shader, VkShaderModule* out) {
       std::vector<uint32_t> words(bytes.size() / 4);
       std::memcpy(words.data(), bytes.data(), words.size() * 4);
       if (bytes.size() < 20 || bytes.size() % 4 != 0 || words[0] != 0x07230203u)
-        return fail(SILICA_ERROR_INVALID, path + " (SILICA_VULKAN_SHADER_DIR) is not a SPIR-V module (" +
-                                              std::to_string(bytes.size()) +
-                                              " bytes); compile it with glslangValidator -V, or unset the variable");
+        return fail(SILICA_ERROR_INVALID,
+                    path + " (SILICA_VULKAN_SHADER_DIR) is not a SPIR-V module (" +
+                        std::to_string(bytes.size()) +
+                        " bytes); compile it with glslangValidator -V, or unset the variable");
       std::fprintf(stderr, "silica vulkan: module %s from %s\n", shader, path.c_str());
       return create(words.data(), bytes.size());
     }
@@ -191,7 +198,8 @@ void Pipelines::print_stats(VkPipeline pipeline, const std::string& key) const {
   exe.pipeline = pipeline;
   uint32_t n = 0;
   if (get(device_, &exe, &n, nullptr) != VK_SUCCESS) return;
-  std::vector<VkPipelineExecutableStatisticKHR> list(n, {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
+  std::vector<VkPipelineExecutableStatisticKHR> list(n,
+                                                     {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
   if (get(device_, &exe, &n, list.data()) != VK_SUCCESS) return;
   std::string line = "silica vulkan: pipeline " + key + ":";
   for (const auto& s : list) {
