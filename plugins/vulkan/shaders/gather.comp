@@ -27,20 +27,15 @@ void main() {
   const int total = P(0), nd = P(1), n = P(19);
   const bool wide = dtype_size(y_dt) == 8;
   for (int i = int(gl_GlobalInvocationID.x); i < total; i += grid_threads()) {
-    int rest = i, off = P(22);
-    for (int d = nd - 1; d >= 0; --d) {
-      const int s = P(2 + d), c = rest % s;
-      rest /= s;
-      off += c * P(10 + d);
-    }
+    const int off = P(22) + walk_offsets(i, nd, 2, 10, 10).x;  // p with p[axis] = 0
     const int v = idx_index(P(23) + i);
     if (v < 0 || v >= n) {
       uvec2 w = idx_index_words(P(23) + i);
       report_bad_index(194, w.x, w.y, P(20), n);
       continue;
     }
-    off += v * P(18);
-    if (wide) y_setbits2(P(21) + i, x_bits2(off));
-    else y_setbits(P(21) + i, x_bits(off));
+    const int src = off + v * P(18);
+    if (wide) y_setbits2(P(21) + i, x_bits2(src));
+    else y_setbits(P(21) + i, x_bits(src));
   }
 }

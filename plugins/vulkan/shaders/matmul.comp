@@ -43,13 +43,8 @@ void main() {
   g_sbn = P(28);
   g_N = N;
   for (int batch = int(gl_WorkGroupID.z); batch < batches; batch += int(gl_NumWorkGroups.z)) {
-    int a_off = P(23), b_off = P(26), rest = batch;
-    for (int d = nd - 1; d >= 0; --d) {
-      const int s = P(5 + d), c = rest % s;
-      rest /= s;
-      a_off += c * P(11 + d);
-      b_off += c * P(17 + d);
-    }
+    const ivec2 walk = walk_offsets(batch, nd, 5, 11, 17);
+    const int a_off = P(23) + walk.x, b_off = P(26) + walk.y;
     g_a_base = a_off;
     g_b_base = b_off;
     g_y_base = P(29) + batch * M * N;

@@ -203,14 +203,8 @@ void main() {
   const int wm = int(warp) / WARPS_N * WM, wn = int(warp) % WARPS_N * WN;  // this subgroup's block
   const int t = int(gl_LocalInvocationID.x);
   for (int batch = int(gl_WorkGroupID.z); batch < batches; batch += int(gl_NumWorkGroups.z)) {
-    int a_base = P(23), b_base = P(26), rest = batch;
-    for (int d = nd - 1; d >= 0; --d) {
-      const int s = P(5 + d), c = rest % s;
-      rest /= s;
-      a_base += c * P(11 + d);
-      b_base += c * P(17 + d);
-    }
-    g_a_base = a_base, g_b_base = b_base;
+    const ivec2 walk = walk_offsets(batch, nd, 5, 11, 17);
+    g_a_base = P(23) + walk.x, g_b_base = P(26) + walk.y;
     ACC_T acc[TM][TN];
     [[unroll]] for (int i = 0; i < TM; ++i)
       [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = ACC_T(0.0);

@@ -45,21 +45,10 @@ int exponent_for(float m) {
   return m > 0.0 ? ex - 15 : 0;
 }
 
-// Element offset of batch `batch` in x.
-int batch_offset(int batch) {
-  int offset = 0, rest = batch;
-  for (int d = P(13) - 1; d >= 0; --d) {
-    const int s = P(14 + d), c = rest % s;
-    rest /= s;
-    offset += c * P(20 + d);
-  }
-  return offset;
-}
-
 void main() {
   const uint t = gl_LocalInvocationID.x;
   for (int batch = int(gl_WorkGroupID.z); batch < P(12); batch += int(gl_NumWorkGroups.z)) {
-    const int xo = batch_offset(batch);
+    const int xo = walk_offsets(batch, P(13), 14, 20, 20).x;  // x's matrix of this batch
     if (STEP == 0) {
       const int R = P(0), K = P(1);
       for (int r = int(gl_WorkGroupID.x); r < R; r += int(gl_NumWorkGroups.x)) {

@@ -17,4 +17,17 @@ float PF(int i) { return intBitsToFloat(P(i)); }
 // Threads of the whole dispatch along x (grid-stride loops).
 int grid_threads() { return int(gl_NumWorkGroups.x * gl_WorkGroupSize.x); }
 
+// Element offsets, in two operands, of linear index i over nd dims (row-major): dim d has
+// size P(sizes + d) and strides P(a + d) and P(b + d). The batch walk of matmul, gather
+// and to_f16_scaled (one operand: a == b).
+ivec2 walk_offsets(int i, int nd, int sizes, int a, int b) {
+  ivec2 off = ivec2(0);
+  for (int d = nd - 1; d >= 0; --d) {
+    const int s = P(sizes + d), c = i % s;
+    i /= s;
+    off += c * ivec2(P(a + d), P(b + d));
+  }
+  return off;
+}
+
 #endif
