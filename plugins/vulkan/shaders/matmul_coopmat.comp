@@ -74,16 +74,15 @@ layout(std430, set = 0, binding = 4) readonly buffer ea_block { int ea_w[]; };
 layout(std430, set = 0, binding = 5) readonly buffer eb_block { int eb_w[]; };
 
 #ifdef SILICA_COOPMAT_WIDE
-const int WARPS = 16;   // subgroups per workgroup
-const int TN = 2;       // 16 x 16 accumulators per subgroup along n
-const int BK = 32;      // k per shared-memory slice (a multiple of 16)
+const int WARPS = 16;  // subgroups per workgroup
+const int BK = 32;     // k per shared-memory slice (a multiple of 16)
 #else
 const int WARPS = 8;
-const int TN = 2;
 const int BK = 16;
 #endif
 const int WARPS_M = 2;  // subgroups along m (WARPS / WARPS_M along n)
 const int TM = 4;       // 16 x 16 accumulators per subgroup along m
+const int TN = 2;       // ... and along n
 const int THREADS = WARPS * 32;
 layout(local_size_x = THREADS) in;
 const int WARPS_N = WARPS / WARPS_M;
@@ -141,9 +140,9 @@ uvec4 fetch_b(int w, int k0, out int slot, const bool checked) {
   else FETCH(b, B_STRIDE, BK, g_b_base, g_sbn, g_n0, g_N, k0, g_K)
 }
 
-// The k loop, with or without bounds checks: a macro, so that each way is compiled on its
-// own (function calls and module-scope arrays here cost the H200 up to a third: the driver
-// kept them out of registers). Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of
+// The k loop, with or without bounds checks: a macro expanded once each way, so that
+// `checked` is a constant in each copy and the unchecked one has no branches around its
+// loads (the measured form; docs/benchmarks.md). Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of
 // b per k slice and keeps two slices in flight in registers: (ra0, rb0) and (ra1, rb1) take
 // turns by name, so no register is copied (a copy would wait for its load). sa, sb: the
 // chunks' slots in sh_a and sh_b.
