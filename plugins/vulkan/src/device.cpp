@@ -12,12 +12,12 @@ namespace silica::vk {
 
 namespace {
 
-constexpr uint64_t kStagingBytes = 16ull << 20;   // per frame, for uploads
+constexpr uint64_t kStagingBytes = 16ull << 20;     // per frame, for uploads
 constexpr uint64_t kParamRingBytes = 512ull << 10;  // per frame: 1024 dispatches of 512 bytes
-constexpr uint64_t kReadbackBytes = 32ull << 20;  // largest download chunk without host-mapped memory
-constexpr uint32_t kMaxCommands = 512;            // per frame before it is submitted
-constexpr uint32_t kMaxSets = 1024;               // descriptor sets per frame (no push descriptors)
-constexpr size_t kMaxTracked = 96;                // tracked ranges before a barrier anyway
+constexpr uint64_t kReadbackBytes = 32ull << 20;    // largest download chunk without host-mapped memory
+constexpr uint32_t kMaxCommands = 512;              // per frame before it is submitted
+constexpr uint32_t kMaxSets = 1024;                 // descriptor sets per frame (no push descriptors)
+constexpr size_t kMaxTracked = 96;                  // tracked ranges before a barrier anyway
 
 uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
@@ -41,7 +41,8 @@ bool overlaps(const std::vector<BufferUse>& list, const BufferUse& u) {
 
 }  // namespace
 
-Device::Device(Instance* instance, PhysicalDevice* physical, int index) : instance_(instance), physical_(physical) {
+Device::Device(Instance* instance, PhysicalDevice* physical, int index)
+    : instance_(instance), physical_(physical) {
   label_ = "vulkan:" + std::to_string(index) + " (" + physical->info.name + ")";
 }
 
@@ -69,7 +70,8 @@ SilicaStatus Device::ready() {
     create_status_ = create();
     if (create_status_ != SILICA_OK) create_error_ = last_error_text();
   }
-  if (create_status_ != SILICA_OK) return fail(create_status_, "could not start " + label_ + ": " + create_error_);
+  if (create_status_ != SILICA_OK)
+    return fail(create_status_, "could not start " + label_ + ": " + create_error_);
   return SILICA_OK;
 }
 
@@ -92,7 +94,8 @@ SilicaStatus Device::create() {
   };
   // The tensor-core GEMM needs its extension, cooperative matrices, f16 arithmetic and the
   // memory model (its scoped barriers).
-  VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  VkPhysicalDeviceShaderFloat16Int8Features f16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
   if (pd.features.coopmat_nv || pd.features.coopmat_khr) {
@@ -104,7 +107,8 @@ SilicaStatus Device::create() {
     chain(&f16);
     chain(&memory_model);
   }
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop_nv{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop_nv{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   if (pd.features.coopmat_nv) {
     extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
     coop_nv.cooperativeMatrix = VK_TRUE;
@@ -167,7 +171,8 @@ SilicaStatus Device::create() {
     }
   }
   SILICA_VK_TRY(timer_.init(device_, kFrames, kMaxCommands, pd.timestamp_bits, lim.timestampPeriod));
-  SILICA_VK_TRY(create_host_buffer(sizeof(KernelReport), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, false, &status_));
+  SILICA_VK_TRY(
+      create_host_buffer(sizeof(KernelReport), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, false, &status_));
   std::memset(status_.mapped, 0, sizeof(KernelReport));
   return SILICA_OK;
 }
@@ -181,7 +186,8 @@ SilicaStatus Device::create_host_buffer(uint64_t size, VkBufferUsageFlags usage,
   VkMemoryRequirements req;
   vkGetBufferMemoryRequirements(device_, out->buffer, &req);
   const VkPhysicalDeviceMemoryProperties& mem = physical_->memory;
-  const VkMemoryPropertyFlags need = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  const VkMemoryPropertyFlags need =
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   int best = -1, best_score = -1;
   for (uint32_t i = 0; i < mem.memoryTypeCount; ++i) {
     VkMemoryPropertyFlags f = mem.memoryTypes[i].propertyFlags;
@@ -411,7 +417,8 @@ SilicaStatus Device::download(void* dst, const Buffer* src, uint64_t offset, uin
   return SILICA_OK;
 }
 
-SilicaStatus Device::copy(Buffer* dst, uint64_t dst_offset, const Buffer* src, uint64_t src_offset, uint64_t bytes) {
+SilicaStatus Device::copy(Buffer* dst, uint64_t dst_offset, const Buffer* src, uint64_t src_offset,
+                          uint64_t bytes) {
   if (bytes == 0) return SILICA_OK;
   SILICA_VK_TRY(begin());
   if (frame().commands >= kMaxCommands) {
@@ -438,7 +445,8 @@ SilicaStatus Device::dispatch(const DispatchInfo& d) {
   {
     Frame& f = frame();
     const uint64_t pbytes = round_up(kParamBytes, param_align_);
-    if (f.commands >= kMaxCommands || f.params_used + pbytes > f.params.size || (f.pool && f.sets_used >= kMaxSets)) {
+    if (f.commands >= kMaxCommands || f.params_used + pbytes > f.params.size ||
+        (f.pool && f.sets_used >= kMaxSets)) {
       SILICA_VK_TRY(submit());
       SILICA_VK_TRY(begin());
     }
@@ -448,7 +456,8 @@ SilicaStatus Device::dispatch(const DispatchInfo& d) {
 
   const uint64_t param_offset = f.params_used;
   // Each dispatch owns a whole kParamBytes window: the shaders declare that much.
-  if (d.param_bytes) std::memcpy(f.params.mapped + param_offset, d.params, std::min(d.param_bytes, kParamBytes));
+  if (d.param_bytes)
+    std::memcpy(f.params.mapped + param_offset, d.params, std::min(d.param_bytes, kParamBytes));
   f.params_used = round_up(param_offset + kParamBytes, param_align_);
 
   VkDescriptorBufferInfo infos[8];
@@ -465,8 +474,8 @@ SilicaStatus Device::dispatch(const DispatchInfo& d) {
   };
   add(0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, f.params.buffer, param_offset, kParamBytes);
   for (int i = 0; i < d.num_tensors; ++i)
-    add(static_cast<uint32_t>(i + 1), VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, d.tensors[i].buffer, d.tensors[i].offset,
-        d.tensors[i].size);
+    add(static_cast<uint32_t>(i + 1), VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, d.tensors[i].buffer,
+        d.tensors[i].offset, d.tensors[i].size);
   if (d.status) add(7, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, status_.buffer, 0, sizeof(KernelReport));
 
   vkCmdBindPipeline(f.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline);
@@ -483,7 +492,8 @@ SilicaStatus Device::dispatch(const DispatchInfo& d) {
     ++f.sets_used;
     for (uint32_t i = 0; i < count; ++i) writes[i].dstSet = set;
     vkUpdateDescriptorSets(device_, count, writes, 0, nullptr);
-    vkCmdBindDescriptorSets(f.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipelines_.layout(), 0, 1, &set, 0, nullptr);
+    vkCmdBindDescriptorSets(f.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipelines_.layout(), 0, 1, &set, 0,
+                            nullptr);
   }
   vkCmdDispatch(f.cmd, d.groups[0], d.groups[1], d.groups[2]);
   timer_.after(current_, f.cmd, d.name);

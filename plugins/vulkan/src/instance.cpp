@@ -50,7 +50,8 @@ bool has_extension(const std::vector<VkExtensionProperties>& list, const char* n
 
 VKAPI_ATTR VkBool32 VKAPI_CALL on_debug_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                 VkDebugUtilsMessageTypeFlagsEXT type,
-                                                const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+                                                const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                                void* user) {
   // Validation findings (warnings included) fail the op that caused them; general
   // messages (loader chatter) only when they are errors.
   bool counts = (type & VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT) ||
@@ -105,10 +106,12 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
   }
   if (!has_extension(ext, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME) ||
       !has_extension(ext, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
-    if (verbose) std::fprintf(stderr, "silica vulkan: %s: no VK_KHR_vulkan_memory_model or shader_float16_int8\n", what);
+    if (verbose)
+      std::fprintf(stderr, "silica vulkan: %s: no VK_KHR_vulkan_memory_model or shader_float16_int8\n", what);
     return false;
   }
-  VkPhysicalDeviceShaderFloat16Int8Features f16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  VkPhysicalDeviceShaderFloat16Int8Features f16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   VkPhysicalDeviceVulkanMemoryModelFeaturesKHR memory_model{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES_KHR};
   f16.pNext = coop;
@@ -116,7 +119,8 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   f2.pNext = &f16;
   vkGetPhysicalDeviceFeatures2(pd, &f2);
-  if (!f16.shaderFloat16 || !*flag || !memory_model.vulkanMemoryModel || !memory_model.vulkanMemoryModelDeviceScope) {
+  if (!f16.shaderFloat16 || !*flag || !memory_model.vulkanMemoryModel ||
+      !memory_model.vulkanMemoryModelDeviceScope) {
     if (verbose)
       std::fprintf(stderr,
                    "silica vulkan: %s: shaderFloat16 %d, cooperativeMatrix %d, vulkanMemoryModel %d, "
@@ -134,29 +138,32 @@ struct MatrixShape {
 };
 
 // Whether the list has 16x16x16 f16 x f16 + f32 on subgroups.
-[[maybe_unused]] bool has_f16_shape(const std::vector<MatrixShape>& list, const char* what, uint32_t f16, uint32_t f32,
-                                    uint32_t subgroup) {
+[[maybe_unused]] bool has_f16_shape(const std::vector<MatrixShape>& list, const char* what, uint32_t f16,
+                                    uint32_t f32, uint32_t subgroup) {
   const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
   bool found = false;
   for (const MatrixShape& s : list) {
     if (verbose)
-      std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n", what, s.m,
-                   s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
+      std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n",
+                   what, s.m, s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
     found = found || (s.m == 16 && s.n == 16 && s.k == 16 && s.a == f16 && s.b == f16 && s.c == f32 &&
                       s.result == f32 && s.scope == subgroup);
   }
-  if (!found && verbose) std::fprintf(stderr, "silica vulkan: %s: no 16x16x16 f16/f32 subgroup shape\n", what);
+  if (!found && verbose)
+    std::fprintf(stderr, "silica vulkan: %s: no 16x16x16 f16/f32 subgroup shape\n", what);
   return found;
 }
 
 // Whether the NV cooperative-matrix GEMM can run: the module was built, the device does
 // 16x16x16 f16 x f16 + f32 on subgroups and has the basics above.
-bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext) {
+bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd,
+                       const std::vector<VkExtensionProperties>& ext) {
 #ifdef SILICA_VULKAN_COOPMAT_NV
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT")) return false;
   auto props = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
       vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coop{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   if (!props || !coopmat_basics(pd, ext, "NV coopmat", &coop, &coop.cooperativeMatrix)) return false;
   uint32_t n = 0;
   if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
@@ -175,7 +182,8 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd, const std::vect
 }
 
 // The same for the KHR cooperative-matrix GEMM.
-bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext) {
+bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd,
+                        const std::vector<VkExtensionProperties>& ext) {
 #ifdef SILICA_VULKAN_COOPMAT_KHR
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT") || std::getenv("SILICA_VULKAN_NO_COOPMAT_KHR")) return false;
   auto props = reinterpret_cast<khr::GetProperties>(
@@ -214,8 +222,9 @@ bool Instance::init(std::string* why) {
   std::vector<const char*> layers;
   if (want_layer && !layer_from_env) {
     if (!has_layer(kValidationLayer)) {
-      *why = "SILICA_VULKAN_VALIDATION=1 but the Khronos validation layer is not installed "
-             "(apt-get install vulkan-validationlayers)";
+      *why =
+          "SILICA_VULKAN_VALIDATION=1 but the Khronos validation layer is not installed "
+          "(apt-get install vulkan-validationlayers)";
       return false;
     }
     layers.push_back(kValidationLayer);
@@ -259,8 +268,10 @@ bool Instance::init(std::string* why) {
     auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
         vkGetInstanceProcAddr(instance_, "vkCreateDebugUtilsMessengerEXT"));
     VkDebugUtilsMessengerCreateInfoEXT m{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
-    m.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
-    m.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+    m.messageSeverity =
+        VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    m.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                    VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                     VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
     m.pfnUserCallback = on_debug_message;
     m.pUserData = this;
@@ -297,7 +308,8 @@ void Instance::enumerate() {
       for (const auto& e : ext)
         if (std::strstr(e.extensionName, "cooperative") || std::strstr(e.extensionName, "bfloat16"))
           names += std::string(" ") + e.extensionName + "(" + std::to_string(e.specVersion) + ")";
-      std::fprintf(stderr, "silica vulkan: %s: matrix extensions:%s\n", pd.properties.deviceName, names.c_str());
+      std::fprintf(stderr, "silica vulkan: %s: matrix extensions:%s\n", pd.properties.deviceName,
+                   names.c_str());
     }
     pd.features.push_descriptor = has_extension(ext, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME) &&
                                   !std::getenv("SILICA_VULKAN_NO_PUSH_DESCRIPTORS");
@@ -327,24 +339,29 @@ void Instance::enumerate() {
     uint64_t heap = 0;
     int heap_index = -1;
     for (uint32_t i = 0; i < pd.memory.memoryHeapCount; ++i)
-      if ((pd.memory.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) && pd.memory.memoryHeaps[i].size > heap)
+      if ((pd.memory.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
+          pd.memory.memoryHeaps[i].size > heap)
         heap = pd.memory.memoryHeaps[i].size, heap_index = static_cast<int>(i);
     info.memory_bytes = heap;
     bool host_visible = false;
     for (uint32_t i = 0; i < pd.memory.memoryTypeCount; ++i) {
       const auto& t = pd.memory.memoryTypes[i];
-      if (static_cast<int>(t.heapIndex) == heap_index && (t.propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+      if (static_cast<int>(t.heapIndex) == heap_index &&
+          (t.propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
           (t.propertyFlags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
         host_visible = true;
     }
-    info.unified_memory = (info.kind == SILICA_DEVICE_INTEGRATED_GPU || info.kind == SILICA_DEVICE_CPU) && host_visible;
+    info.unified_memory =
+        (info.kind == SILICA_DEVICE_INTEGRATED_GPU || info.kind == SILICA_DEVICE_CPU) && host_visible;
     info.dtype_mask = device_dtype_mask(pd.features);
     if (std::getenv("SILICA_VULKAN_VERBOSE"))
       std::fprintf(stderr,
-                   "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, KHR coopmat %d, "
+                   "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, KHR "
+                   "coopmat %d, "
                    "shared memory %u bytes\n",
-                   info.name, pd.features.shader_int64, pd.features.push_descriptor, pd.features.float_atomic_add,
-                   pd.features.coopmat_nv, pd.features.coopmat_khr, pd.properties.limits.maxComputeSharedMemorySize);
+                   info.name, pd.features.shader_int64, pd.features.push_descriptor,
+                   pd.features.float_atomic_add, pd.features.coopmat_nv, pd.features.coopmat_khr,
+                   pd.properties.limits.maxComputeSharedMemorySize);
     devices_.push_back(pd);
   }
   std::stable_sort(devices_.begin(), devices_.end(), [](const PhysicalDevice& a, const PhysicalDevice& b) {

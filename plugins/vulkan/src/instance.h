@@ -14,10 +14,10 @@ namespace silica::vk {
 
 /// Optional device features the kernels may use, read at enumeration time.
 struct DeviceFeatures {
-  bool shader_int64 = false;       // i64 arithmetic in the *_i64 shader variants
-  bool push_descriptor = false;    // VK_KHR_push_descriptor: no descriptor sets to allocate
-  bool portability_subset = false; // VK_KHR_portability_subset (MoltenVK): must be enabled
-  bool float_atomic_add = false;   // VK_EXT_shader_atomic_float: shaderBufferFloat32AtomicAdd
+  bool shader_int64 = false;        // i64 arithmetic in the *_i64 shader variants
+  bool push_descriptor = false;     // VK_KHR_push_descriptor: no descriptor sets to allocate
+  bool portability_subset = false;  // VK_KHR_portability_subset (MoltenVK): must be enabled
+  bool float_atomic_add = false;    // VK_EXT_shader_atomic_float: shaderBufferFloat32AtomicAdd
   /// VK_KHR_cooperative_matrix with 16x16x16 f16 x f16 -> f32 on subgroups of 32, shaderFloat16,
   /// and the module built into this plugin (matmul_coopmat_khr, needs glslang 13+): f16
   /// matmul on tensor cores (AMD, Intel, NVIDIA).
