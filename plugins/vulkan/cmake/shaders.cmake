@@ -1,31 +1,45 @@
 # Compiling GLSL compute shaders to SPIR-V and embedding the words in the plugin.
 #
 #   silica_vulkan_shaders_begin()
-#   silica_vulkan_shader(<module name> <file.comp under VK_SHADER_DIR> [glslang args, e.g. -DX=1])
+#   silica_vulkan_shader(<module name> <file.comp under VK_SHADER_DIR> [BF16] [glslang args, e.g. -DX=1])
 #   silica_vulkan_shaders_end(<out: generated sources> <out: manifest path>)
 #
 # Each module becomes generated/shaders/<name>.spv (kept for the spirv-cross test) and
 # generated/shaders/<name>.h, a `const uint32_t silica_spv_<name>[]` written by
-# glslangValidator itself. shader_table.cpp lists every module by name. Everything is
-# written to the build tree, never to the source tree.
+# glslangValidator itself. With BF16 the compiled module's 16-bit float type is re-encoded
+# as bfloat16 by silica-spirv-bf16 (tools/spirv_bf16.cpp), which also writes the header.
+# shader_table.cpp lists every module by name. Everything is written to the build tree,
+# never to the source tree.
 
 function(silica_vulkan_shaders_begin)
   set_property(GLOBAL PROPERTY SILICA_VK_SHADERS "")
 endfunction()
 
 function(silica_vulkan_shader name file)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "BF16" "" "")
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/generated/shaders)
   set(src ${VK_SHADER_DIR}/${file})
   # SPIR-V 1.3 (Vulkan 1.1): what MoltenVK and every current desktop driver accept.
-  set(flags -V --target-env vulkan1.1 -I${VK_SHADER_DIR}/common ${ARGN})
-  add_custom_command(
-    OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
-    COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.spv ${src}
-    COMMAND ${SILICA_GLSLANG} ${flags} --quiet --vn silica_spv_${name} -o ${gen}/${name}.h ${src}
-    DEPENDS ${src} ${VK_SHADER_INCLUDES}
-    COMMENT "glslang: ${file} -> ${name}.spv"
-    VERBATIM)
+  set(flags -V --target-env vulkan1.1 -I${VK_SHADER_DIR}/common ${arg_UNPARSED_ARGUMENTS})
+  if(arg_BF16)
+    add_custom_command(
+      OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
+      COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.f16.spv ${src}
+      COMMAND silica-spirv-bf16 ${gen}/${name}.f16.spv ${gen}/${name}.spv ${gen}/${name}.h silica_spv_${name}
+      DEPENDS ${src} ${VK_SHADER_INCLUDES} silica-spirv-bf16
+      COMMENT "glslang: ${file} -> ${name}.spv (bf16)"
+      VERBATIM)
+  else()
+    add_custom_command(
+      OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
+      COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.spv ${src}
+      COMMAND ${SILICA_GLSLANG} ${flags} --quiet --vn silica_spv_${name} -o ${gen}/${name}.h ${src}
+      DEPENDS ${src} ${VK_SHADER_INCLUDES}
+      COMMENT "glslang: ${file} -> ${name}.spv"
+      VERBATIM)
+  endif()
   set_property(GLOBAL APPEND PROPERTY SILICA_VK_SHADERS ${name})
 endfunction()
 

@@ -20,6 +20,13 @@
 // On an H200, 4096^3 f16 through the KHR module: 267 TFLOP/s wide, 211 narrow (178 before
 // the interior workgroups dropped their bounds checks). docs/benchmarks.md lists what else
 // was tried and measured.
+//
+// bf16 operands natively (VK_KHR_shader_bfloat16): built with -DSILICA_COOPMAT_BF16, the
+// KHR module has its 16-bit float type re-encoded as bfloat16 after compiling
+// (tools/spirv_bf16.cpp; modules matmul_coopmat_khr_bf16{,_wide}). That is sound because
+// this shader never computes with its 16-bit type: operands move as 16-byte chunks of bits
+// and meet the type only in coopMatLoad and coopMatMulAdd; the element-by-element path
+// below packs with PACK16, the dtype's own rounding.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #ifdef SILICA_COOPMAT_KHR
@@ -62,6 +69,11 @@ layout(constant_id = 5) const bool B_N_FAST = true;  // b row-major (else transp
 #define T_READONLY
 #include "tensor.glsl"
 
+#ifdef SILICA_COOPMAT_BF16
+#define PACK16 float_to_bf16
+#else
+#define PACK16 float_to_half
+#endif
 // Whole 16-byte chunks of a and b can be loaded as uvec4 (the host checked alignment).
 layout(constant_id = 6) const bool VEC = false;
 layout(std430, set = 0, binding = 2) readonly buffer a_vec_block { uvec4 a_v[]; };
@@ -119,10 +131,8 @@ const int A_CHUNKS = BM * BK / 8 / THREADS, B_CHUNKS = BN * BK / 8 / THREADS;
       } else {                                                                             \
         float h[8];                                                                        \
         for (int q = 0; q < 8; ++q) h[q] = gc + q < col_end ? T##_loadf(e + q) : 0.0;      \
-        v = uvec4(float_to_half(h[0]) | (float_to_half(h[1]) << 16),                       \
-                  float_to_half(h[2]) | (float_to_half(h[3]) << 16),                       \
-                  float_to_half(h[4]) | (float_to_half(h[5]) << 16),                       \
-                  float_to_half(h[6]) | (float_to_half(h[7]) << 16));                      \
+        v = uvec4(PACK16(h[0]) | (PACK16(h[1]) << 16), PACK16(h[2]) | (PACK16(h[3]) << 16),   \
+                  PACK16(h[4]) | (PACK16(h[5]) << 16), PACK16(h[6]) | (PACK16(h[7]) << 16));   \
       }                                                                                    \
     }                                                                                      \
     return v;                                                                              \

@@ -120,6 +120,13 @@ SilicaStatus Device::create() {
     coop_khr.cooperativeMatrix = VK_TRUE;
     chain(&coop_khr);
   }
+  khr::BFloat16Features bf16;
+  if (pd.features.coopmat_khr_bf16) {
+    extensions.push_back(khr::kBFloat16Extension);
+    bf16.shaderBFloat16Type = VK_TRUE;
+    bf16.shaderBFloat16CooperativeMatrix = VK_TRUE;
+    chain(&bf16);
+  }
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR stats{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
   if (pd.features.pipeline_stats) {

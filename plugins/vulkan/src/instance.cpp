@@ -137,20 +137,20 @@ struct MatrixShape {
   uint32_t m, n, k, a, b, c, result, scope;
 };
 
-// Whether the list has 16x16x16 f16 x f16 + f32 on subgroups.
-[[maybe_unused]] bool has_f16_shape(const std::vector<MatrixShape>& list, const char* what, uint32_t f16,
-                                    uint32_t f32, uint32_t subgroup) {
+// Whether the list has 16x16x16 `ab` x `ab` + f32 on subgroups (`ab`: f16 or bf16).
+[[maybe_unused]] bool has_shape(const std::vector<MatrixShape>& list, const char* what, uint32_t ab,
+                                uint32_t f32, uint32_t subgroup) {
   const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
   bool found = false;
   for (const MatrixShape& s : list) {
     if (verbose)
       std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n",
                    what, s.m, s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
-    found = found || (s.m == 16 && s.n == 16 && s.k == 16 && s.a == f16 && s.b == f16 && s.c == f32 &&
+    found = found || (s.m == 16 && s.n == 16 && s.k == 16 && s.a == ab && s.b == ab && s.c == f32 &&
                       s.result == f32 && s.scope == subgroup);
   }
   if (!found && verbose)
-    std::fprintf(stderr, "silica vulkan: %s: no 16x16x16 f16/f32 subgroup shape\n", what);
+    std::fprintf(stderr, "silica vulkan: %s: no 16x16x16 subgroup shape of type %u\n", what, ab);
   return found;
 }
 
@@ -173,12 +173,26 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd,
   for (const auto& c : raw)
     list.push_back({c.MSize, c.NSize, c.KSize, uint32_t(c.AType), uint32_t(c.BType), uint32_t(c.CType),
                     uint32_t(c.DType), uint32_t(c.scope)});
-  return has_f16_shape(list, "NV coopmat", VK_COMPONENT_TYPE_FLOAT16_NV, VK_COMPONENT_TYPE_FLOAT32_NV,
-                       VK_SCOPE_SUBGROUP_NV);
+  return has_shape(list, "NV coopmat", VK_COMPONENT_TYPE_FLOAT16_NV, VK_COMPONENT_TYPE_FLOAT32_NV,
+                   VK_SCOPE_SUBGROUP_NV);
 #else
   (void)instance, (void)pd, (void)ext;
   return false;
 #endif
+}
+
+// The KHR cooperative-matrix shapes of a device (empty where it has none).
+[[maybe_unused]] std::vector<MatrixShape> khr_shapes(VkInstance instance, VkPhysicalDevice pd) {
+  auto props = reinterpret_cast<khr::GetProperties>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
+  uint32_t n = 0;
+  if (!props || props(pd, &n, nullptr) != VK_SUCCESS) return {};
+  std::vector<khr::CooperativeMatrixProperties> raw(n);
+  if (props(pd, &n, raw.data()) != VK_SUCCESS) return {};
+  std::vector<MatrixShape> list;
+  for (const auto& c : raw)
+    list.push_back({c.MSize, c.NSize, c.KSize, c.AType, c.BType, c.CType, c.ResultType, c.scope});
+  return list;
 }
 
 // The same for the KHR cooperative-matrix GEMM.
@@ -186,18 +200,38 @@ bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd,
                         const std::vector<VkExtensionProperties>& ext) {
 #ifdef SILICA_VULKAN_COOPMAT_KHR
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT") || std::getenv("SILICA_VULKAN_NO_COOPMAT_KHR")) return false;
-  auto props = reinterpret_cast<khr::GetProperties>(
-      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
   khr::CooperativeMatrixFeatures coop;
-  if (!props || !coopmat_basics(pd, ext, "KHR coopmat", &coop, &coop.cooperativeMatrix)) return false;
-  uint32_t n = 0;
-  if (props(pd, &n, nullptr) != VK_SUCCESS) return false;
-  std::vector<khr::CooperativeMatrixProperties> raw(n);
-  if (props(pd, &n, raw.data()) != VK_SUCCESS) return false;
-  std::vector<MatrixShape> list;
-  for (const auto& c : raw)
-    list.push_back({c.MSize, c.NSize, c.KSize, c.AType, c.BType, c.CType, c.ResultType, c.scope});
-  return has_f16_shape(list, "KHR coopmat", khr::kFloat16, khr::kFloat32, khr::kScopeSubgroup);
+  if (!coopmat_basics(pd, ext, "KHR coopmat", &coop, &coop.cooperativeMatrix)) return false;
+  return has_shape(khr_shapes(instance, pd), "KHR coopmat", khr::kFloat16, khr::kFloat32,
+                   khr::kScopeSubgroup);
+#else
+  (void)instance, (void)pd, (void)ext;
+  return false;
+#endif
+}
+
+// Whether the KHR GEMM can also take bf16 operands natively (matmul_coopmat_khr_bf16): the
+// device has VK_KHR_shader_bfloat16 with bf16 types and cooperative matrices, and 16x16x16
+// bf16 x bf16 + f32 on subgroups. Asked only where the KHR GEMM is usable.
+// SILICA_VULKAN_NO_NATIVE_BF16 keeps bf16 products on scaled f16 copies (for measuring).
+bool coopmat_khr_bf16_usable(VkInstance instance, VkPhysicalDevice pd,
+                             const std::vector<VkExtensionProperties>& ext) {
+#ifdef SILICA_VULKAN_COOPMAT_KHR
+  if (std::getenv("SILICA_VULKAN_NO_NATIVE_BF16") || !has_extension(ext, khr::kBFloat16Extension))
+    return false;
+  khr::BFloat16Features bf16;
+  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  f2.pNext = &bf16;
+  vkGetPhysicalDeviceFeatures2(pd, &f2);
+  if (!bf16.shaderBFloat16Type || !bf16.shaderBFloat16CooperativeMatrix) {
+    if (std::getenv("SILICA_VULKAN_VERBOSE"))
+      std::fprintf(stderr,
+                   "silica vulkan: bf16 coopmat: shaderBFloat16Type %d, shaderBFloat16CooperativeMatrix %d\n",
+                   bf16.shaderBFloat16Type, bf16.shaderBFloat16CooperativeMatrix);
+    return false;
+  }
+  return has_shape(khr_shapes(instance, pd), "bf16 coopmat", khr::kBFloat16, khr::kFloat32,
+                   khr::kScopeSubgroup);
 #else
   (void)instance, (void)pd, (void)ext;
   return false;
@@ -323,6 +357,7 @@ void Instance::enumerate() {
     pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
     // KHR first: on an H200 the same shader runs 13% faster through it (docs/benchmarks.md).
     pd.features.coopmat_khr = has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h, ext);
+    pd.features.coopmat_khr_bf16 = pd.features.coopmat_khr && coopmat_khr_bf16_usable(instance_, h, ext);
     pd.features.coopmat_nv = !pd.features.coopmat_khr &&
                              has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
                              coopmat_nv_usable(instance_, h, ext);
@@ -355,13 +390,13 @@ void Instance::enumerate() {
         (info.kind == SILICA_DEVICE_INTEGRATED_GPU || info.kind == SILICA_DEVICE_CPU) && host_visible;
     info.dtype_mask = device_dtype_mask(pd.features);
     if (std::getenv("SILICA_VULKAN_VERBOSE"))
-      std::fprintf(stderr,
-                   "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, KHR "
-                   "coopmat %d, "
-                   "shared memory %u bytes\n",
-                   info.name, pd.features.shader_int64, pd.features.push_descriptor,
-                   pd.features.float_atomic_add, pd.features.coopmat_nv, pd.features.coopmat_khr,
-                   pd.properties.limits.maxComputeSharedMemorySize);
+      std::fprintf(
+          stderr,
+          "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, KHR coopmat %d "
+          "(bf16 %d), shared memory %u bytes\n",
+          info.name, pd.features.shader_int64, pd.features.push_descriptor, pd.features.float_atomic_add,
+          pd.features.coopmat_nv, pd.features.coopmat_khr, pd.features.coopmat_khr_bf16,
+          pd.properties.limits.maxComputeSharedMemorySize);
     devices_.push_back(pd);
   }
   std::stable_sort(devices_.begin(), devices_.end(), [](const PhysicalDevice& a, const PhysicalDevice& b) {

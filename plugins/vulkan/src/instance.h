@@ -22,6 +22,9 @@ struct DeviceFeatures {
   /// and the module built into this plugin (matmul_coopmat_khr, needs glslang 13+): f16
   /// matmul on tensor cores (AMD, Intel, NVIDIA).
   bool coopmat_khr = false;
+  /// With it, VK_KHR_shader_bfloat16 and 16x16x16 bf16 x bf16 -> f32: bf16 matmul on tensor
+  /// cores without the scaled f16 copies (matmul_coopmat_khr_bf16).
+  bool coopmat_khr_bf16 = false;
   /// The same through VK_NV_cooperative_matrix (matmul_coopmat_nv), where the KHR one is not.
   bool coopmat_nv = false;
   /// VK_KHR_pipeline_executable_properties, used when SILICA_VULKAN_PIPELINE_STATS is set:

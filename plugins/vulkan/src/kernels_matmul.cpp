@@ -1,7 +1,8 @@
 // Batched matrix product y (..., M, N) = a (..., M, K) . b (..., K, N) with the tiled GEMM
 // of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat.comp) for
 // f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
-// (bf16 products too, through scaled f16 copies). Operands are read in place whatever their
+// (bf16 products too: natively with VK_KHR_shader_bfloat16, else through scaled f16
+// copies). Operands are read in place whatever their
 // layout (row-major or transposed last two dims, batch strides of 0 where broadcast); the
 // layout picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
@@ -29,8 +30,9 @@ struct CoopGemm {
 // data per product than the narrow one (128 x 128) but needs twice the work per workgroup:
 // it is taken where the device can run it and the product has at least 128 of its tiles
 // (on an H200 it was the faster from 2048^2 (128 tiles: 225 against 195 TFLOP/s) up),
-// unless SILICA_VULKAN_COOPMAT_TILE says "narrow" or "wide" (for measuring).
-CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches) {
+// unless SILICA_VULKAN_COOPMAT_TILE says "narrow" or "wide" (for measuring). `bf16`: the
+// module for bf16 operands (only where the device has coopmat_khr_bf16).
+CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches, bool bf16 = false) {
   const DeviceFeatures& f = pd.features;
   if (!f.coopmat_khr && !f.coopmat_nv) return {};
   const VkPhysicalDeviceLimits& lim = pd.properties.limits;
@@ -47,6 +49,8 @@ CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batch
   }();
   bool wide = can_wide && N >= 256 && (M + 127) / 128 * ((N + 255) / 256) * batches >= 128;
   if (force) wide = can_wide && std::strcmp(force, "wide") == 0;
+  if (bf16)
+    return {wide ? "matmul_coopmat_khr_bf16_wide" : "matmul_coopmat_khr_bf16", 128, wide ? 256u : 128u};
   if (wide) return {f.coopmat_khr ? "matmul_coopmat_khr_wide" : "matmul_coopmat_nv_wide", 128, 256};
   return {f.coopmat_khr ? "matmul_coopmat_khr" : "matmul_coopmat_nv", 128, 128};
 }
@@ -194,16 +198,20 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   const int64_t sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
 
   // Tensor cores for f16 products of at least 2^21 multiply-adds per matrix, with operands
-  // that are row-major or transposed (a unit stride along one of their two dims); bf16
-  // products through scaled f16 copies.
+  // that are row-major or transposed (a unit stride along one of their two dims); bf16 ones
+  // too, natively where the device multiplies bf16 matrices (coopmat_khr_bf16), else
+  // through scaled f16 copies (any layout).
   const bool big = M * N * K >= (int64_t{1} << 21);
-  const CoopGemm coop_g = coop_gemm(dev.physical(), M, N, bt.count);
-  if (coop_g.module && a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && bt.count >= 1 && big &&
-      !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT"))
-    return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
+  const bool bf16 =
+      a.dtype == SILICA_BF16 && b.dtype == SILICA_BF16 && !std::getenv("SILICA_VULKAN_NO_BF16_COOPMAT");
+  const bool native_bf16 = bf16 && dev.physical().features.coopmat_khr_bf16;
+  const CoopGemm coop_g = coop_gemm(dev.physical(), M, N, bt.count, native_bf16);
   const bool a_rows = sak == 1 || K == 1, b_rows = sbn == 1 || N == 1;
-  const bool coop = coop_g.module && a.dtype == SILICA_F16 && b.dtype == SILICA_F16 && (a_rows || sam == 1) &&
-                    (b_rows || sbk == 1) && big;
+  const bool in_place = (a_rows || sam == 1) && (b_rows || sbk == 1);
+  if (coop_g.module && bf16 && (!native_bf16 || !in_place) && bt.count >= 1 && big)
+    return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
+  const bool coop =
+      coop_g.module && ((a.dtype == SILICA_F16 && b.dtype == SILICA_F16) || native_bf16) && in_place && big;
   Launch l(dev, coop ? coop_g.module : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
