@@ -2,9 +2,9 @@
 // of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat.comp) for
 // f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
 // (bf16 products too: natively with VK_KHR_shader_bfloat16, else through scaled f16
-// copies). Operands are read in place whatever their
-// layout (row-major or transposed last two dims, batch strides of 0 where broadcast); the
-// layout picks which neighbouring invocations load neighbouring addresses.
+// copies). Operands are read in place whatever their layout (row-major or transposed last
+// two dims, batch strides of 0 where broadcast); the layout picks which neighbouring
+// invocations load neighbouring addresses.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
