@@ -137,19 +137,22 @@ struct MatrixShape {
   uint32_t m, n, k, a, b, c, result, scope;
 };
 
+// The list, one line a shape, where SILICA_VULKAN_VERBOSE is set.
+[[maybe_unused]] void print_shapes(const std::vector<MatrixShape>& list, const char* what) {
+  if (!std::getenv("SILICA_VULKAN_VERBOSE")) return;
+  for (const MatrixShape& s : list)
+    std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n", what,
+                 s.m, s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
+}
+
 // Whether the list has 16x16x16 `ab` x `ab` + f32 on subgroups (`ab`: f16 or bf16).
 [[maybe_unused]] bool has_shape(const std::vector<MatrixShape>& list, const char* what, uint32_t ab,
                                 uint32_t f32, uint32_t subgroup) {
-  const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
   bool found = false;
-  for (const MatrixShape& s : list) {
-    if (verbose)
-      std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n",
-                   what, s.m, s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
+  for (const MatrixShape& s : list)
     found = found || (s.m == 16 && s.n == 16 && s.k == 16 && s.a == ab && s.b == ab && s.c == f32 &&
                       s.result == f32 && s.scope == subgroup);
-  }
-  if (!found && verbose)
+  if (!found && std::getenv("SILICA_VULKAN_VERBOSE"))
     std::fprintf(stderr, "silica vulkan: %s: no 16x16x16 subgroup shape of type %u\n", what, ab);
   return found;
 }
@@ -173,6 +176,7 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd,
   for (const auto& c : raw)
     list.push_back({c.MSize, c.NSize, c.KSize, uint32_t(c.AType), uint32_t(c.BType), uint32_t(c.CType),
                     uint32_t(c.DType), uint32_t(c.scope)});
+  print_shapes(list, "NV coopmat");
   return has_shape(list, "NV coopmat", VK_COMPONENT_TYPE_FLOAT16_NV, VK_COMPONENT_TYPE_FLOAT32_NV,
                    VK_SCOPE_SUBGROUP_NV);
 #else
@@ -195,27 +199,30 @@ bool coopmat_nv_usable(VkInstance instance, VkPhysicalDevice pd,
   return list;
 }
 
-// The same for the KHR cooperative-matrix GEMM.
+// The same for the KHR cooperative-matrix GEMM; *shapes receives the device's KHR shapes
+// (for coopmat_khr_bf16_usable).
 bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd,
-                        const std::vector<VkExtensionProperties>& ext) {
+                        const std::vector<VkExtensionProperties>& ext, std::vector<MatrixShape>* shapes) {
 #ifdef SILICA_VULKAN_COOPMAT_KHR
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT") || std::getenv("SILICA_VULKAN_NO_COOPMAT_KHR")) return false;
   khr::CooperativeMatrixFeatures coop;
   if (!coopmat_basics(pd, ext, "KHR coopmat", &coop, &coop.cooperativeMatrix)) return false;
-  return has_shape(khr_shapes(instance, pd), "KHR coopmat", khr::kFloat16, khr::kFloat32,
-                   khr::kScopeSubgroup);
+  *shapes = khr_shapes(instance, pd);
+  print_shapes(*shapes, "KHR coopmat");
+  return has_shape(*shapes, "KHR coopmat", khr::kFloat16, khr::kFloat32, khr::kScopeSubgroup);
 #else
-  (void)instance, (void)pd, (void)ext;
+  (void)instance, (void)pd, (void)ext, (void)shapes;
   return false;
 #endif
 }
 
 // Whether the KHR GEMM can also take bf16 operands natively (matmul_coopmat_khr_bf16): the
 // device has VK_KHR_shader_bfloat16 with bf16 types and cooperative matrices, and 16x16x16
-// bf16 x bf16 + f32 on subgroups. Asked only where the KHR GEMM is usable.
-// SILICA_VULKAN_NO_NATIVE_BF16 keeps bf16 products on scaled f16 copies (for measuring).
-bool coopmat_khr_bf16_usable(VkInstance instance, VkPhysicalDevice pd,
-                             const std::vector<VkExtensionProperties>& ext) {
+// bf16 x bf16 + f32 on subgroups among `shapes` (its KHR shapes). Asked only where the KHR
+// GEMM is usable. SILICA_VULKAN_NO_NATIVE_BF16 keeps bf16 products on scaled f16 copies
+// (for measuring).
+bool coopmat_khr_bf16_usable(VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext,
+                             const std::vector<MatrixShape>& shapes) {
 #ifdef SILICA_VULKAN_COOPMAT_KHR
   if (std::getenv("SILICA_VULKAN_NO_NATIVE_BF16") || !has_extension(ext, khr::kBFloat16Extension))
     return false;
@@ -230,10 +237,9 @@ bool coopmat_khr_bf16_usable(VkInstance instance, VkPhysicalDevice pd,
                    bf16.shaderBFloat16Type, bf16.shaderBFloat16CooperativeMatrix);
     return false;
   }
-  return has_shape(khr_shapes(instance, pd), "bf16 coopmat", khr::kBFloat16, khr::kFloat32,
-                   khr::kScopeSubgroup);
+  return has_shape(shapes, "bf16 coopmat", khr::kBFloat16, khr::kFloat32, khr::kScopeSubgroup);
 #else
-  (void)instance, (void)pd, (void)ext;
+  (void)pd, (void)ext, (void)shapes;
   return false;
 #endif
 }
@@ -356,8 +362,10 @@ void Instance::enumerate() {
     vkGetPhysicalDeviceFeatures2(h, &f2);
     pd.features.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
     // KHR first: on an H200 the same shader runs 40% faster through it (docs/benchmarks.md).
-    pd.features.coopmat_khr = has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h, ext);
-    pd.features.coopmat_khr_bf16 = pd.features.coopmat_khr && coopmat_khr_bf16_usable(instance_, h, ext);
+    std::vector<MatrixShape> khr_list;
+    pd.features.coopmat_khr =
+        has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h, ext, &khr_list);
+    pd.features.coopmat_khr_bf16 = pd.features.coopmat_khr && coopmat_khr_bf16_usable(h, ext, khr_list);
     pd.features.coopmat_nv = !pd.features.coopmat_khr &&
                              has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
                              coopmat_nv_usable(instance_, h, ext);
