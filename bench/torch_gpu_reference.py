@@ -9,9 +9,10 @@ Prints one line per dtype, in bench_device_matmul's format:
     matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device cuda:0 (NVIDIA H100 80GB HBM3))
 
 --layout tn|nt|tt stores a and/or b transposed (column-major views, as in a backward pass;
-"layout=.." in the line). FLOP = 2 n^3, times the batch (--batch B: (B, n, n) operands, "n=... batch=B" lines). Each timed call allocates its result (torch.matmul without out=), and the
-device is synchronized once after the timed loop, so the time is device throughput with
-the host's launches overlapped, as on the Silica side.
+"layout=.." in the line). FLOP = 2 n^3, times the batch (--batch B: (B, n, n) operands,
+"n=... batch=B" lines). Each timed call allocates its result (torch.matmul without out=),
+and the device is synchronized once after the timed loop, so the time is device
+throughput with the host's launches overlapped, as on the Silica side.
 
 f32 is measured with TF32 OFF (torch.backends.cuda.matmul.fp32_precision = "ieee" on
 torch >= 2.9, allow_tf32 = False before: full f32 products, what Silica's f32 matmul

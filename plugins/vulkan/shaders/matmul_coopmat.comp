@@ -152,10 +152,10 @@ uvec4 fetch_b(int w, int k0, out int slot, const bool checked) {
 
 // The k loop, with or without bounds checks: a macro expanded once each way, so that
 // `checked` is a constant in each copy and the unchecked one has no branches around its
-// loads (the measured form; docs/benchmarks.md). Each invocation moves A_CHUNKS chunks of a and B_CHUNKS of
-// b per k slice and keeps two slices in flight in registers: (ra0, rb0) and (ra1, rb1) take
-// turns by name, so no register is copied (a copy would wait for its load). sa, sb: the
-// chunks' slots in sh_a and sh_b.
+// loads (the measured form; docs/benchmarks.md). Each invocation moves A_CHUNKS chunks of
+// a and B_CHUNKS of b per k slice and keeps two slices in flight in registers: (ra0, rb0)
+// and (ra1, rb1) take turns by name, so no register is copied (a copy would wait for its
+// load). sa, sb: the chunks' slots in sh_a and sh_b.
 #define K_LOOP(checked)                                                                     \
   {                                                                                         \
     uvec4 ra0[A_CHUNKS], rb0[B_CHUNKS], ra1[A_CHUNKS], rb1[B_CHUNKS];                       \
@@ -243,7 +243,8 @@ void main() {
           const int em = SCALED ? ea_w[ea0 + m] : 0;
           for (int c = 0; c < 8; c += 2) {
             const uvec4 q = sh_b[warp * 64u + uint(r * 4 + (c0 + c) / 4)];
-            float v0 = uintBitsToFloat((c & 2) == 0 ? q.x : q.z), v1 = uintBitsToFloat((c & 2) == 0 ? q.y : q.w);
+            float v0 = uintBitsToFloat((c & 2) == 0 ? q.x : q.z);
+            float v1 = uintBitsToFloat((c & 2) == 0 ? q.y : q.w);
             if (SCALED) {
               if (n + c < N) v0 = ldexp(v0, em + eb_w[eb0 + n + c]);
               if (n + c + 1 < N) v1 = ldexp(v1, em + eb_w[eb0 + n + c + 1]);
