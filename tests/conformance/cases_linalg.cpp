@@ -42,11 +42,14 @@ void add_matmul_cases(std::vector<Case>& cases) {
   // (M, K) @ (B, K, N): a is broadcast over b's batch.
   cases.push_back({"matmul/broadcast_a", {in({4, 6}), in({3, 6, 5})}, mm});
   // Transposed views reach the kernel as views (x.mT() of a Linear layer).
-  cases.push_back({"matmul/transposed_a", {in({13, 7}), in({13, 5})},
-                   [](const std::vector<Tensor>& x) { return matmul(x[0].mT(), x[1]); }});
-  cases.push_back({"matmul/linear_weight_mT", {in({2, 4, 6}), in({5, 6})},
-                   [](const std::vector<Tensor>& x) { return matmul(x[0], x[1].mT()); }});
-  cases.push_back({"matmul/both_transposed_batched", {in({3, 6, 4}), in({3, 5, 6})},
+  cases.push_back({"matmul/transposed_a", {in({13, 7}), in({13, 5})}, [](const std::vector<Tensor>& x) {
+                     return matmul(x[0].mT(), x[1]);
+                   }});
+  cases.push_back({"matmul/linear_weight_mT", {in({2, 4, 6}), in({5, 6})}, [](const std::vector<Tensor>& x) {
+                     return matmul(x[0], x[1].mT());
+                   }});
+  cases.push_back({"matmul/both_transposed_batched",
+                   {in({3, 6, 4}), in({3, 5, 6})},
                    [](const std::vector<Tensor>& x) { return matmul(x[0].mT(), x[1].mT()); }});
   cases.push_back({"matmul/strided", {strided({6, 7}), strided({7, 5})}, mm});
   // Every other element of 1-D operands: read in place as a (1, K) matrix with stride 2.
@@ -54,11 +57,13 @@ void add_matmul_cases(std::vector<Case>& cases) {
   cases.push_back({"matmul/strided_vec_mat", {strided({13}), strided({13, 5})}, mm});
   cases.push_back({"matmul/strided_batched", {strided({2, 5, 7}), in({2, 7, 3})}, mm});
   // Every other column: neither row-major nor transposed, so it is copied first.
-  cases.push_back({"matmul/sliced_columns", {in({5, 14}), in({7, 4})},
-                   [](const std::vector<Tensor>& x) { return matmul(x[0].slice(1, 0, 14, 2), x[1]); }});
+  cases.push_back({"matmul/sliced_columns", {in({5, 14}), in({7, 4})}, [](const std::vector<Tensor>& x) {
+                     return matmul(x[0].slice(1, 0, 14, 2), x[1]);
+                   }});
   // A row repeated by expand (row stride 0).
-  cases.push_back({"matmul/expanded_rows", {in({1, 6}), in({6, 4})},
-                   [](const std::vector<Tensor>& x) { return matmul(x[0].expand({5, 6}), x[1]); }});
+  cases.push_back({"matmul/expanded_rows", {in({1, 6}), in({6, 4})}, [](const std::vector<Tensor>& x) {
+                     return matmul(x[0].expand({5, 6}), x[1]);
+                   }});
   cases.push_back({"matmul/k_zero", {in({3, 0}), in({0, 4})}, mm});
   cases.push_back({"matmul/m_zero", {in({0, 5}), in({5, 3})}, mm, kFloat, false});
   cases.push_back({"matmul/batch_zero", {in({0, 2, 5}), in({5, 3})}, mm, kFloat, false});
@@ -70,14 +75,21 @@ void add_matmul_cases(std::vector<Case>& cases) {
   // (element loads), whole 16-byte rows, and a transposed operand.
   cases.push_back({"matmul/tensor_core_edges", {in({130, 200}), in({200, 150})}, mm, kHalves, false});
   cases.push_back({"matmul/tensor_core_aligned", {in({256, 136}), in({136, 264})}, mm, kHalves, false});
-  cases.push_back({"matmul/tensor_core_transposed", {in({136, 256}), in({264, 136})},
-                   [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(0, 1), x[1].transpose(0, 1)); },
-                   kHalves, false});
+  cases.push_back(
+      {"matmul/tensor_core_transposed",
+       {in({136, 256}), in({264, 136})},
+       [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(0, 1), x[1].transpose(0, 1)); },
+       kHalves,
+       false});
   // Batched ones: per-batch edges, a batch dim of b broadcast (stride 0), transposed a.
   cases.push_back({"matmul/tensor_core_batched", {in({3, 130, 200}), in({3, 200, 150})}, mm, kHalves, false});
-  cases.push_back({"matmul/tensor_core_broadcast", {in({2, 3, 136, 256}), in({3, 256, 136})}, mm, kHalves, false});
-  cases.push_back({"matmul/tensor_core_batched_transposed", {in({2, 256, 136}), in({2, 256, 264})},
-                   [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(1, 2), x[1]); }, kHalves, false});
+  cases.push_back(
+      {"matmul/tensor_core_broadcast", {in({2, 3, 136, 256}), in({3, 256, 136})}, mm, kHalves, false});
+  cases.push_back({"matmul/tensor_core_batched_transposed",
+                   {in({2, 256, 136}), in({2, 256, 264})},
+                   [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(1, 2), x[1]); },
+                   kHalves,
+                   false});
 }
 
 Run conv(Conv2dOptions o, bool bias) {
@@ -95,40 +107,63 @@ Conv2dOptions conv_opts(int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t 
 void add_conv_cases(std::vector<Case>& cases) {
   cases.push_back({"conv2d/basic", {in({2, 3, 7, 9}), in({4, 3, 3, 3}), in({4})}, conv({}, true)});
   cases.push_back({"conv2d/no_bias", {in({2, 3, 6, 5}), in({4, 3, 2, 3})}, conv({}, false)});
-  cases.push_back({"conv2d/stride_padding", {in({2, 3, 9, 8}), in({5, 3, 3, 3}), in({5})}, conv(conv_opts(2, 1, 1, 2), true)});
-  cases.push_back({"conv2d/dilation", {in({1, 2, 9, 10}), in({3, 2, 3, 2})}, conv(conv_opts(1, 1, 1, 1, 2, 3), false)});
-  cases.push_back({"conv2d/groups", {in({2, 4, 7, 6}), in({6, 2, 3, 3}), in({6})}, conv(conv_opts(1, 1, 1, 1, 1, 1, 2), true)});
-  cases.push_back({"conv2d/depthwise", {in({2, 3, 8, 7}), in({3, 1, 3, 3}), in({3})}, conv(conv_opts(1, 1, 1, 1, 1, 1, 3), true)});
-  cases.push_back({"conv2d/groups_stride_dilation", {in({2, 6, 11, 10}), in({9, 2, 3, 2}), in({9})},
+  cases.push_back({"conv2d/stride_padding",
+                   {in({2, 3, 9, 8}), in({5, 3, 3, 3}), in({5})},
+                   conv(conv_opts(2, 1, 1, 2), true)});
+  cases.push_back(
+      {"conv2d/dilation", {in({1, 2, 9, 10}), in({3, 2, 3, 2})}, conv(conv_opts(1, 1, 1, 1, 2, 3), false)});
+  cases.push_back({"conv2d/groups",
+                   {in({2, 4, 7, 6}), in({6, 2, 3, 3}), in({6})},
+                   conv(conv_opts(1, 1, 1, 1, 1, 1, 2), true)});
+  cases.push_back({"conv2d/depthwise",
+                   {in({2, 3, 8, 7}), in({3, 1, 3, 3}), in({3})},
+                   conv(conv_opts(1, 1, 1, 1, 1, 1, 3), true)});
+  cases.push_back({"conv2d/groups_stride_dilation",
+                   {in({2, 6, 11, 10}), in({9, 2, 3, 2}), in({9})},
                    conv(conv_opts(2, 3, 1, 2, 2, 1, 3), true)});
-  cases.push_back({"conv2d/odd_everything", {in({3, 5, 11, 13}), in({7, 5, 4, 2}), in({7})},
+  cases.push_back({"conv2d/odd_everything",
+                   {in({3, 5, 11, 13}), in({7, 5, 4, 2}), in({7})},
                    conv(conv_opts(3, 2, 2, 1, 1, 2), true)});
   cases.push_back({"conv2d/pointwise", {in({2, 6, 5, 7}), in({4, 6, 1, 1}), in({4})}, conv({}, true)});
-  cases.push_back({"conv2d/pointwise_stride", {in({2, 6, 5, 7}), in({4, 6, 1, 1})}, conv(conv_opts(2, 2, 0, 0), false)});
+  cases.push_back(
+      {"conv2d/pointwise_stride", {in({2, 6, 5, 7}), in({4, 6, 1, 1})}, conv(conv_opts(2, 2, 0, 0), false)});
   // Over 1024 output positions: one sample per GEMM, written in place (and the 1x1
   // kernel reads the input without im2col).
-  cases.push_back({"conv2d/pointwise_large_image", {in({2, 3, 32, 33}), in({4, 3, 1, 1}), in({4})}, conv({}, true)});
-  cases.push_back({"conv2d/large_image", {in({2, 2, 33, 35}), in({3, 2, 3, 3}), in({3})}, conv(conv_opts(1, 1, 1, 1), true)});
-  cases.push_back({"conv2d/kernel_equals_input", {in({2, 3, 4, 5}), in({2, 3, 4, 5}), in({2})}, conv({}, true)});
-  cases.push_back({"conv2d/strided_input", {strided({2, 3, 6, 7}), strided({4, 3, 3, 2})},
+  cases.push_back(
+      {"conv2d/pointwise_large_image", {in({2, 3, 32, 33}), in({4, 3, 1, 1}), in({4})}, conv({}, true)});
+  cases.push_back({"conv2d/large_image",
+                   {in({2, 2, 33, 35}), in({3, 2, 3, 3}), in({3})},
+                   conv(conv_opts(1, 1, 1, 1), true)});
+  cases.push_back(
+      {"conv2d/kernel_equals_input", {in({2, 3, 4, 5}), in({2, 3, 4, 5}), in({2})}, conv({}, true)});
+  cases.push_back({"conv2d/strided_input",
+                   {strided({2, 3, 6, 7}), strided({4, 3, 3, 2})},
                    conv(conv_opts(1, 1, 1, 0), false)});
-  cases.push_back({"conv2d/empty_batch", {in({0, 3, 5, 5}), in({4, 3, 3, 3}), in({4})}, conv({}, true), kFloat, false});
-  cases.push_back({"conv2d/large", {in({4, 16, 20, 20}), in({32, 16, 3, 3}), in({32})}, conv(conv_opts(1, 1, 1, 1), true),
-                   kF32, false});
+  cases.push_back(
+      {"conv2d/empty_batch", {in({0, 3, 5, 5}), in({4, 3, 3, 3}), in({4})}, conv({}, true), kFloat, false});
+  cases.push_back({"conv2d/large",
+                   {in({4, 16, 20, 20}), in({32, 16, 3, 3}), in({32})},
+                   conv(conv_opts(1, 1, 1, 1), true),
+                   kF32,
+                   false});
   // 3x3 stride-1 convolutions with >= 16 channels each side: the CPU runs f32 (forward and
   // input gradient) by Winograd F(2x2, 3x3), the f64 reference by im2col. Odd output sizes
   // leave partial tiles; rows of >= 4 tiles take the vector path.
-  cases.push_back({"conv2d/winograd_odd", {in({2, 16, 7, 9}), in({16, 16, 3, 3}), in({16})},
+  cases.push_back({"conv2d/winograd_odd",
+                   {in({2, 16, 7, 9}), in({16, 16, 3, 3}), in({16})},
                    conv(conv_opts(1, 1, 1, 1), true)});
-  cases.push_back({"conv2d/winograd_pad0", {in({3, 17, 8, 10}), in({16, 17, 3, 3})}, conv(conv_opts(1, 1, 0, 0), false)});
-  cases.push_back({"conv2d/winograd_pad2", {in({2, 16, 5, 6}), in({19, 16, 3, 3}), in({19})},
+  cases.push_back(
+      {"conv2d/winograd_pad0", {in({3, 17, 8, 10}), in({16, 17, 3, 3})}, conv(conv_opts(1, 1, 0, 0), false)});
+  cases.push_back({"conv2d/winograd_pad2",
+                   {in({2, 16, 5, 6}), in({19, 16, 3, 3}), in({19})},
                    conv(conv_opts(1, 1, 2, 2), true)});
-  cases.push_back({"conv2d/winograd_mixed_padding", {strided({2, 16, 6, 13}), in({16, 16, 3, 3})},
+  cases.push_back({"conv2d/winograd_mixed_padding",
+                   {strided({2, 16, 6, 13}), in({16, 16, 3, 3})},
                    conv(conv_opts(1, 1, 0, 1), false)});
 }
 
-Pool2dOptions pool_opts(int64_t kh, int64_t kw, int64_t sh = 0, int64_t sw = 0, int64_t ph = 0, int64_t pw = 0,
-                        int64_t dh = 1, int64_t dw = 1, bool include_pad = true) {
+Pool2dOptions pool_opts(int64_t kh, int64_t kw, int64_t sh = 0, int64_t sw = 0, int64_t ph = 0,
+                        int64_t pw = 0, int64_t dh = 1, int64_t dw = 1, bool include_pad = true) {
   Pool2dOptions o;
   o.kernel_h = kh, o.kernel_w = kw, o.stride_h = sh, o.stride_w = sw, o.padding_h = ph, o.padding_w = pw;
   o.dilation_h = dh, o.dilation_w = dw, o.count_include_pad = include_pad;
@@ -154,8 +189,10 @@ void add_pool_cases(std::vector<Case>& cases) {
   // Values::away keeps window elements apart, so the argmax is stable under FD steps.
   const Values v = Values::away;
   cases.push_back({"max_pool2d/basic", {in({2, 3, 8, 9}, v)}, max_pool(pool_opts(2, 2))});
-  cases.push_back({"max_pool2d/stride_padding", {in({2, 3, 9, 10}, v)}, max_pool(pool_opts(3, 3, 2, 2, 1, 1))});
-  cases.push_back({"max_pool2d/dilation", {in({1, 2, 11, 9}, v)}, max_pool(pool_opts(3, 2, 1, 2, 1, 1, 2, 2))});
+  cases.push_back(
+      {"max_pool2d/stride_padding", {in({2, 3, 9, 10}, v)}, max_pool(pool_opts(3, 3, 2, 2, 1, 1))});
+  cases.push_back(
+      {"max_pool2d/dilation", {in({1, 2, 11, 9}, v)}, max_pool(pool_opts(3, 2, 1, 2, 1, 1, 2, 2))});
   cases.push_back({"max_pool2d/overlapping", {in({2, 2, 7, 6}, v)}, max_pool(pool_opts(3, 2, 1, 1))});
   cases.push_back({"max_pool2d/rect_stride", {in({1, 3, 10, 7}, v)}, max_pool(pool_opts(2, 3, 3, 1, 1, 0))});
   cases.push_back({"max_pool2d/strided", {strided({2, 3, 6, 8}, v)}, max_pool(pool_opts(2, 2))});
@@ -164,23 +201,30 @@ void add_pool_cases(std::vector<Case>& cases) {
   // ceil_mode: a last, partial window (7 -> 4 and 9 -> 5 rather than 3 and 4), with and
   // without padding (there a window that would start in the right padding is dropped).
   cases.push_back({"max_pool2d/ceil", {in({2, 3, 7, 9}, v)}, max_pool(ceil(pool_opts(2, 2)))});
-  cases.push_back({"max_pool2d/ceil_padding", {in({1, 2, 10, 8}, v)}, max_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1)))});
-  cases.push_back({"max_pool2d/ceil_dilation", {in({1, 2, 11, 10}, v)}, max_pool(ceil(pool_opts(3, 2, 2, 3, 0, 1, 2, 1)))});
+  cases.push_back(
+      {"max_pool2d/ceil_padding", {in({1, 2, 10, 8}, v)}, max_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1)))});
+  cases.push_back({"max_pool2d/ceil_dilation",
+                   {in({1, 2, 11, 10}, v)},
+                   max_pool(ceil(pool_opts(3, 2, 2, 3, 0, 1, 2, 1)))});
 
   cases.push_back({"avg_pool2d/basic", {in({2, 3, 8, 9})}, avg_pool(pool_opts(2, 2))});
   cases.push_back({"avg_pool2d/pad_include", {in({2, 3, 9, 10})}, avg_pool(pool_opts(3, 3, 2, 2, 1, 1))});
-  cases.push_back({"avg_pool2d/pad_exclude", {in({2, 3, 9, 10})},
-                   avg_pool(pool_opts(3, 3, 2, 2, 1, 1, 1, 1, false))});
+  cases.push_back(
+      {"avg_pool2d/pad_exclude", {in({2, 3, 9, 10})}, avg_pool(pool_opts(3, 3, 2, 2, 1, 1, 1, 1, false))});
   cases.push_back({"avg_pool2d/overlapping", {in({2, 2, 7, 6})}, avg_pool(pool_opts(3, 2, 1, 1))});
-  cases.push_back({"avg_pool2d/rect_pad_exclude", {in({1, 3, 10, 7})}, avg_pool(pool_opts(4, 3, 3, 2, 2, 1, 1, 1, false))});
+  cases.push_back({"avg_pool2d/rect_pad_exclude",
+                   {in({1, 3, 10, 7})},
+                   avg_pool(pool_opts(4, 3, 3, 2, 2, 1, 1, 1, false))});
   cases.push_back({"avg_pool2d/strided", {strided({2, 3, 6, 8})}, avg_pool(pool_opts(2, 2))});
   cases.push_back({"avg_pool2d/unbatched", {in({3, 7, 7})}, avg_pool(pool_opts(3, 3, 2, 2, 1, 1))});
   cases.push_back({"avg_pool2d/empty", {in({0, 3, 4, 4})}, avg_pool(pool_opts(2, 2)), kFloat, false});
   // ceil_mode: the partial last window's divisor counts padding up to H + pad only
   // (count_include_pad), or only the taps inside (PyTorch's rule).
   cases.push_back({"avg_pool2d/ceil", {in({2, 3, 7, 9})}, avg_pool(ceil(pool_opts(2, 2)))});
-  cases.push_back({"avg_pool2d/ceil_pad_include", {in({1, 2, 10, 8})}, avg_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1)))});
-  cases.push_back({"avg_pool2d/ceil_pad_exclude", {in({1, 2, 10, 8})},
+  cases.push_back(
+      {"avg_pool2d/ceil_pad_include", {in({1, 2, 10, 8})}, avg_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1)))});
+  cases.push_back({"avg_pool2d/ceil_pad_exclude",
+                   {in({1, 2, 10, 8})},
                    avg_pool(ceil(pool_opts(3, 3, 2, 2, 1, 1, 1, 1, false)))});
 
   cases.push_back({"adaptive_avg_pool2d/down", {in({2, 3, 10, 9})}, adaptive(4, 5)});
