@@ -156,14 +156,14 @@ uvec4 fetch_b(int w, int k0, out int slot, const bool checked) {
 // a and B_CHUNKS of b per k slice and keeps two slices in flight in registers: (ra0, rb0)
 // and (ra1, rb1) take turns by name, so no register is copied (a copy would wait for its
 // load). sa, sb: the chunks' slots in sh_a and sh_b.
-#define K_LOOP(checked)                                                                     \
+#define K_LOOP(checked, k_begin, k_end)                                                     \
   {                                                                                         \
     uvec4 ra0[A_CHUNKS], rb0[B_CHUNKS], ra1[A_CHUNKS], rb1[B_CHUNKS];                       \
-    FETCH_SLICE(ra0, rb0, 0, checked)                                                       \
-    FETCH_SLICE(ra1, rb1, BK, checked)                                                      \
-    for (int k0 = 0; k0 < K; k0 += 2 * BK) {                                                \
-      SLICE(ra0, rb0, k0, checked)                                                          \
-      if (k0 + BK < K) SLICE(ra1, rb1, (k0 + BK), checked)                                  \
+    FETCH_SLICE(ra0, rb0, k_begin, checked)                                                 \
+    FETCH_SLICE(ra1, rb1, (k_begin + BK), checked)                                          \
+    for (int k0 = k_begin; k0 < k_end; k0 += 2 * BK) {                                      \
+      SLICE(ra0, rb0, k0, checked, k_end)                                                   \
+      if (k0 + BK < k_end) SLICE(ra1, rb1, (k0 + BK), checked, k_end)                       \
     }                                                                                       \
   }
 // Slice k of a and b into registers. Unconditional in the prologue above (a branch there
@@ -177,12 +177,12 @@ uvec4 fetch_b(int w, int k0, out int slot, const bool checked) {
 // One k slice: its chunks (in ra, rb) to shared memory, then the slice two ahead into the
 // same registers, then acc += the slice's products, 16 deep at a time (offsets and
 // strides count uvec4 chunks of 8 halves).
-#define SLICE(ra, rb, k0, checked)                                                          \
+#define SLICE(ra, rb, k0, checked, k_end)                                                   \
   {                                                                                         \
     [[unroll]] for (int q = 0; q < A_CHUNKS; ++q) sh_a[sa[q]] = ra[q];                      \
     [[unroll]] for (int q = 0; q < B_CHUNKS; ++q) sh_b[sb[q]] = rb[q];                      \
     barrier();                                                                              \
-    if (k0 + 2 * BK < K) FETCH_SLICE(ra, rb, k0 + 2 * BK, checked)                          \
+    if (k0 + 2 * BK < k_end) FETCH_SLICE(ra, rb, k0 + 2 * BK, checked)                      \
     [[unroll]] for (int kk = 0; kk < BK; kk += 16) {                                        \
       A_T fa[TM];                                                                           \
       B_T fb[TN];                                                                           \
@@ -218,14 +218,14 @@ void main() {
     [[unroll]] for (int i = 0; i < TM; ++i)
       [[unroll]] for (int j = 0; j < TN; ++j) acc[i][j] = ACC_T(0.0);
     int sa[A_CHUNKS], sb[B_CHUNKS];
-    // Workgroups whose blocks lie wholly inside a and b load them without bounds checks
-    // (the checks' branches around the loads cost the 4096^3 product 15% on an H200); the
-    // unchecked loop also needs two whole slices for its prologue.
-    if (VEC && m0 + BM <= M && n0 + BN <= N && K % BK == 0 && K >= 2 * BK) {
-      K_LOOP(false)
-    } else {
-      K_LOOP(true)
-    }
+    // Workgroups whose blocks lie wholly inside a and b load whole slices of k without
+    // bounds checks (the checks' branches around the loads cost the 4096^3 product 15% on
+    // an H200), then a last, partial slice (K not a multiple of BK) with checks; the
+    // unchecked loop needs two whole slices for its prologue.
+    int k_split = VEC && m0 + BM <= M && n0 + BN <= N ? K - K % BK : 0;
+    if (k_split < 2 * BK) k_split = 0;
+    if (k_split > 0) K_LOOP(false, 0, k_split)
+    if (k_split < K) K_LOOP(true, k_split, K)
 
     // Each accumulator goes through shared memory; lane l writes 8 neighbouring outputs.
     const int y_base = P(29) + batch * M * N, ea0 = P(30) + batch * M, eb0 = P(31) + batch * N;

@@ -1,0 +1,15 @@
+# cmake -DIN=module.spv -DOUT=module.h -DSYMBOL=name -P spirv_header.cmake
+# Writes a SPIR-V module as `const uint32_t SYMBOL[] = {...};`, the form glslangValidator's
+# --vn writes, for modules another tool rewrote after glslang (OPTIMIZE in shaders.cmake).
+file(READ ${IN} hex HEX)
+string(LENGTH "${hex}" digits)
+math(EXPR rest "${digits} % 8")
+if(digits EQUAL 0 OR NOT rest EQUAL 0)
+  message(FATAL_ERROR "${IN}: not a SPIR-V module (${digits} hex digits, not a whole number of words)")
+endif()
+# The file holds little-endian words: bytes b0 b1 b2 b3 are the word 0xb3b2b1b0.
+string(REGEX REPLACE "(..)(..)(..)(..)" "0x\\4\\3\\2\\1," words "${hex}")
+# Eight words a line (CMake regexes have no {n} repeats).
+set(word "0x[0-9a-f]+,")
+string(REGEX REPLACE "(${word}${word}${word}${word}${word}${word}${word}${word})" "\\1\n" words "${words}")
+file(WRITE ${OUT} "#pragma once\nconst uint32_t ${SYMBOL}[] = {\n${words}\n};\n")
