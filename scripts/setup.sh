@@ -13,10 +13,10 @@ packages=(
   libstb-dev             # PNG/JPEG decoding (stb_image)
   pkg-config libcairo2-dev  # curves.png of silica train
   dataset-fashion-mnist  # the data `silica train` uses (/usr/share/datasets/fashion-mnist)
-  # The Vulkan plugin: headers, loader and shader compiler to build it; Mesa's lavapipe (a
-  # CPU Vulkan driver), validation layers, spirv-cross (the Metal translation test) and
-  # vulkaninfo to test it on machines without a GPU.
-  libvulkan-dev glslang-tools
+  # The Vulkan plugin: headers, loader, shader compiler and optimizer (spirv-opt) to build
+  # it; Mesa's lavapipe (a CPU Vulkan driver), validation layers, spirv-cross (the Metal
+  # translation test) and vulkaninfo to test it on machines without a GPU.
+  libvulkan-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers spirv-cross vulkan-tools
 )
 

@@ -81,6 +81,29 @@ void add_matmul_cases(std::vector<Case>& cases) {
        [](const std::vector<Tensor>& x) { return matmul(x[0].transpose(0, 1), x[1].transpose(0, 1)); },
        kHalves,
        false});
+  // Big enough for a GPU's 128 x 128 f32 GEMM (Vulkan: at least 128 such tiles): edge tiles,
+  // k not a multiple of 16 (a last, partial slice), whole tiles (16-byte loads), k shorter
+  // than a slice, each layout of transposed operands (a Linear layer's x W^T is b
+  // transposed) and a batch.
+  cases.push_back({"matmul/large_f32_edges", {in({1300, 40}), in({40, 1700})}, mm, kF32, false});
+  cases.push_back({"matmul/large_f32_aligned", {in({1280, 48}), in({48, 1664})}, mm, kF32, false});
+  cases.push_back({"matmul/large_f32_a_transposed",
+                   {in({48, 1300}), in({48, 1664})},
+                   [](const std::vector<Tensor>& x) { return matmul(x[0].mT(), x[1]); },
+                   kF32,
+                   false});
+  cases.push_back({"matmul/large_f32_b_transposed",
+                   {in({1280, 40}), in({1700, 40})},
+                   [](const std::vector<Tensor>& x) { return matmul(x[0], x[1].mT()); },
+                   kF32,
+                   false});
+  cases.push_back({"matmul/large_f32_both_transposed",
+                   {in({48, 1280}), in({1664, 48})},
+                   [](const std::vector<Tensor>& x) { return matmul(x[0].mT(), x[1].mT()); },
+                   kF32,
+                   false});
+  cases.push_back({"matmul/large_f32_short_k", {in({1280, 12}), in({12, 1664})}, mm, kF32, false});
+  cases.push_back({"matmul/large_f32_batched", {in({2, 1024, 32}), in({2, 32, 1024})}, mm, kF32, false});
   // Batched ones: per-batch edges, a batch dim of b broadcast (stride 0), transposed a.
   cases.push_back({"matmul/tensor_core_batched", {in({3, 130, 200}), in({3, 200, 150})}, mm, kHalves, false});
   cases.push_back(

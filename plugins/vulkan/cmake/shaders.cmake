@@ -1,13 +1,17 @@
 # Compiling GLSL compute shaders to SPIR-V and embedding the words in the plugin.
 #
 #   silica_vulkan_shaders_begin()
-#   silica_vulkan_shader(<module name> <file.comp under VK_SHADER_DIR> [BF16] [glslang args, e.g. -DX=1])
+#   silica_vulkan_shader(<module name> <file.comp under VK_SHADER_DIR> [BF16 | OPTIMIZE]
+#                        [glslang args, e.g. -DX=1])
 #   silica_vulkan_shaders_end(<out: generated sources> <out: manifest path>)
 #
 # Each module becomes generated/shaders/<name>.spv (kept for the spirv-cross test) and
 # generated/shaders/<name>.h, a `const uint32_t silica_spv_<name>[]` written by
 # glslangValidator itself. With BF16 the compiled module's 16-bit float type is re-encoded
 # as bfloat16 by silica-spirv-bf16 (tools/spirv_bf16.cpp), which also writes the header.
+# With OPTIMIZE it goes through `spirv-opt -O` (SILICA_SPIRV_OPT must be set) and
+# spirv_header.cmake writes the header: for modules a driver compiles far faster, or into
+# faster code, once loops are unrolled and arrays split (matmul_large.comp).
 # shader_table.cpp lists every module by name. Everything is written to the build tree,
 # never to the source tree.
 
@@ -16,7 +20,7 @@ function(silica_vulkan_shaders_begin)
 endfunction()
 
 function(silica_vulkan_shader name file)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "BF16" "" "")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "BF16;OPTIMIZE" "" "")
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/generated/shaders)
   set(src ${VK_SHADER_DIR}/${file})
   # SPIR-V 1.3 (Vulkan 1.1): what MoltenVK and every current desktop driver accept.
@@ -29,6 +33,17 @@ function(silica_vulkan_shader name file)
       COMMAND silica-spirv-bf16 ${gen}/${name}.f16.spv ${gen}/${name}.spv ${gen}/${name}.h silica_spv_${name}
       DEPENDS ${src} ${VK_SHADER_INCLUDES} silica-spirv-bf16
       COMMENT "glslang: ${file} -> ${name}.spv (bf16)"
+      VERBATIM)
+  elseif(arg_OPTIMIZE)
+    add_custom_command(
+      OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
+      COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.glslang.spv ${src}
+      COMMAND ${SILICA_SPIRV_OPT} -O ${gen}/${name}.glslang.spv -o ${gen}/${name}.spv
+      COMMAND ${CMAKE_COMMAND} -DIN=${gen}/${name}.spv -DOUT=${gen}/${name}.h -DSYMBOL=silica_spv_${name}
+              -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/spirv_header.cmake
+      DEPENDS ${src} ${VK_SHADER_INCLUDES} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/spirv_header.cmake
+      COMMENT "glslang + spirv-opt: ${file} -> ${name}.spv"
       VERBATIM)
   else()
     add_custom_command(

@@ -1,5 +1,6 @@
 // Batched matrix product y (..., M, N) = a (..., M, K) . b (..., K, N) with the tiled GEMM
-// of shaders/common/gemm_tile.glsl, or on tensor cores (shaders/matmul_coopmat.comp) for
+// of shaders/common/gemm_tile.glsl (64 x 64 tiles; 128 x 128 for large f32 products,
+// shaders/matmul_large.comp), or on tensor cores (shaders/matmul_coopmat.comp) for
 // f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
 // (bf16 products too: natively with VK_KHR_shader_bfloat16, else through scaled f16
 // copies). Operands are read in place whatever their layout (row-major or transposed last
@@ -18,7 +19,21 @@ namespace silica::vk {
 
 namespace {
 
-constexpr uint32_t kTile = 64;  // matmul.comp
+constexpr uint32_t kTile = 64;        // matmul.comp
+constexpr uint32_t kLargeTile = 128;  // matmul_large.comp
+
+// f32 products with at least 128 tiles of 128 x 128 (enough workgroups to fill a GPU) take
+// matmul_large.comp, built where spirv-opt was found (plugins/vulkan/CMakeLists.txt); the
+// others keep matmul.comp. SILICA_VULKAN_NO_LARGE_MATMUL=1 turns it off (for measuring).
+bool large_f32_gemm(int64_t M, int64_t N, int64_t batches) {
+#ifdef SILICA_VULKAN_LARGE_MATMUL
+  static const bool off = std::getenv("SILICA_VULKAN_NO_LARGE_MATMUL") != nullptr;
+  return !off && groups_for(M, kLargeTile) * groups_for(N, kLargeTile) * batches >= 128;
+#else
+  (void)M, (void)N, (void)batches;
+  return false;
+#endif
+}
 
 // The tensor-core GEMM (matmul_coopmat.comp) for one product: its module and output tile.
 struct CoopGemm {
@@ -212,7 +227,9 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     return matmul_bf16_scaled(dev, a, b, y, M, N, K, bt);
   const bool coop =
       coop_g.module && ((a.dtype == SILICA_F16 && b.dtype == SILICA_F16) || native_bf16) && in_place && big;
-  Launch l(dev, coop ? coop_g.module : "matmul");
+  const bool large = !coop && a.dtype == SILICA_F32 && b.dtype == SILICA_F32 && y.dtype == SILICA_F32 &&
+                     in_place && big && large_f32_gemm(M, N, bt.count);
+  Launch l(dev, coop ? coop_g.module : large ? "matmul_large" : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
   for (int d = 0; d < bt.nd; ++d) l.set(5 + d, bt.shape[d]).set(11 + d, bt.a[d]).set(17 + d, bt.b[d]);
@@ -220,17 +237,25 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   l.set(29, y_base);
   l.set(23, a_base).set(24, sam).set(25, sak);
   l.set(26, b_base).set(27, sbk).set(28, sbn);
+  // 16-byte loads need every row of both operands to start on a whole chunk of `per`
+  // elements (8 halves, 4 floats).
+  const auto whole_chunks = [&](int64_t per) {
+    const auto fits = [per](int64_t v) { return v % per == 0; };
+    bool ok = fits(a_base) && fits(b_base) && (a_rows ? fits(sam) && fits(K) : fits(sak) && fits(M)) &&
+              (b_rows ? fits(sbk) && fits(N) : fits(sbn) && fits(K));
+    for (int d = 0; d < bt.nd; ++d) ok = ok && fits(bt.a[d]) && fits(bt.b[d]);
+    return ok;
+  };
   if (coop) {
-    // 16-byte loads need every row of both operands to start on 8 halves.
-    const auto eight = [](int64_t v) { return v % 8 == 0; };
-    bool vec = eight(a_base) && eight(b_base) && (a_rows ? eight(sam) && eight(K) : eight(sak) && eight(M)) &&
-               (b_rows ? eight(sbk) && eight(N) : eight(sbn) && eight(K));
-    for (int d = 0; d < bt.nd; ++d) vec = vec && eight(bt.a[d]) && eight(bt.b[d]);
-    l.spec(vec).spec(false);
+    l.spec(whole_chunks(8)).spec(false);
     l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
     l.bind(b, false);
+    return l.run(groups_for(N, coop_g.bn), groups_for(M, coop_g.bm), groups_for(bt.count, 1));
   }
-  if (coop) return l.run(groups_for(N, coop_g.bn), groups_for(M, coop_g.bm), groups_for(bt.count, 1));
+  if (large) {
+    l.spec(whole_chunks(4));
+    return l.run(groups_for(N, kLargeTile), groups_for(M, kLargeTile), groups_for(bt.count, 1));
+  }
   return l.run(groups_for(N, kTile), groups_for(M, kTile), groups_for(bt.count, 1));
 }
 
