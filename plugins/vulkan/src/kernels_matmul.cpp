@@ -1,6 +1,6 @@
 // Batched matrix product y (..., M, N) = a (..., M, K) . b (..., K, N) with the tiled GEMM
-// of shaders/common/gemm_tile.glsl (64 x 64 tiles; 128 x 128 for large f32 products,
-// shaders/matmul_large.comp), or on tensor cores (shaders/matmul_coopmat.comp) for
+// of shaders/common/gemm_tile.glsl (64 x 64 tiles) or, for large f32 products,
+// shaders/matmul_large.comp (128 x 128), or on tensor cores (shaders/matmul_coopmat.comp) for
 // f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
 // (bf16 products too: natively with VK_KHR_shader_bfloat16, else through scaled f16
 // copies). Operands are read in place whatever their layout (row-major or transposed last
