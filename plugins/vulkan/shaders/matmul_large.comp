@@ -40,60 +40,39 @@ shared vec4 sh_b[BK][BN / 4 + 1];
 
 int g_M, g_N, g_K, g_sam, g_sak, g_sbk, g_sbn, g_m0, g_n0, g_a_base, g_b_base;
 
-// Chunk w (of 512) of a's block for the slice at k0: four values along a's contiguous dim,
-// zero outside a where `checked` (else the chunk must lie inside).
-vec4 fetch_a(int w, int k0, const bool checked) {
-  if (A_K_FAST) {
-    const int m = g_m0 + w / 4, k = k0 + (w % 4) * 4, e = g_a_base + m * g_sam + k;
-    if (!checked) return a_v[e >> 2];
-    vec4 v = vec4(0.0);
-    if (m < g_M)
-      [[unroll]] for (int i = 0; i < 4; ++i) v[i] = k + i < g_K ? a_f[e + i * g_sak] : 0.0;
-    return v;
-  } else {
-    const int k = k0 + w / 32, m = g_m0 + (w % 32) * 4, e = g_a_base + k * g_sak + m;
-    if (!checked) return a_v[e >> 2];
-    vec4 v = vec4(0.0);
-    if (k < g_K)
-      [[unroll]] for (int i = 0; i < 4; ++i) v[i] = m + i < g_M ? a_f[e + i * g_sam] : 0.0;
-    return v;
+// Chunk w (of 512) of a block: four values along the operand's contiguous dim, at
+// (row0 + r, col0 + c ... + 3) of the block's `cols` x 4-value chunks, element (r, c) of T at
+// base + r * row_stride + c * col_stride; zero outside [0, row_end) x [0, col_end) where
+// `checked` (else the chunk must lie inside). The same for a and b in either layout.
+#define FETCH4(T, cols, base, row0, row_end, row_stride, col0, col_end, col_stride)        \
+  {                                                                                     \
+    const int r = row0 + w / ((cols) / 4), c = col0 + w % ((cols) / 4) * 4;             \
+    const int e = base + r * row_stride + c;                                            \
+    if (!checked) return T##_v[e >> 2];                                                 \
+    vec4 v = vec4(0.0);                                                                 \
+    if (r < row_end)                                                                    \
+      [[unroll]] for (int i = 0; i < 4; ++i) v[i] = c + i < col_end ? T##_f[e + i * col_stride] : 0.0; \
+    return v;                                                                           \
   }
+vec4 fetch_a(int w, int k0, const bool checked) {
+  if (A_K_FAST) FETCH4(a, BK, g_a_base, g_m0, g_M, g_sam, k0, g_K, g_sak)
+  else FETCH4(a, BM, g_a_base, k0, g_K, g_sak, g_m0, g_M, g_sam)
 }
 vec4 fetch_b(int w, int k0, const bool checked) {
-  if (B_N_FAST) {
-    const int k = k0 + w / 32, n = g_n0 + (w % 32) * 4, e = g_b_base + k * g_sbk + n;
-    if (!checked) return b_v[e >> 2];
-    vec4 v = vec4(0.0);
-    if (k < g_K)
-      [[unroll]] for (int i = 0; i < 4; ++i) v[i] = n + i < g_N ? b_f[e + i * g_sbn] : 0.0;
-    return v;
-  } else {
-    const int n = g_n0 + w / 4, k = k0 + (w % 4) * 4, e = g_b_base + n * g_sbn + k;
-    if (!checked) return b_v[e >> 2];
-    vec4 v = vec4(0.0);
-    if (n < g_N)
-      [[unroll]] for (int i = 0; i < 4; ++i) v[i] = k + i < g_K ? b_f[e + i * g_sbk] : 0.0;
-    return v;
-  }
+  if (B_N_FAST) FETCH4(b, BN, g_b_base, k0, g_K, g_sbk, g_n0, g_N, g_sbn)
+  else FETCH4(b, BK, g_b_base, g_n0, g_N, g_sbn, k0, g_K, g_sbk)
 }
-// Chunk w into the block along k: as it is where it was loaded along m (n), else its four
-// values (consecutive k) to four rows.
-void store_a(int w, vec4 v) {
-  if (A_K_FAST) {
-    const int r = w / 4, k = (w % 4) * 4;
-    [[unroll]] for (int i = 0; i < 4; ++i) sh_a[k + i][r >> 2][r & 3] = v[i];
-  } else {
-    sh_a[w / 32][w % 32] = v;
+// Chunk w into block `sh` (rows along k): as it is where it was loaded along m or n, else
+// (`along_k`) its four values, consecutive in k, to four rows.
+#define STORE4(sh, along_k)                                                             \
+  if (along_k) {                                                                        \
+    const int r = w / 4, k = (w % 4) * 4;                                               \
+    [[unroll]] for (int i = 0; i < 4; ++i) sh[k + i][r >> 2][r & 3] = v[i];             \
+  } else {                                                                              \
+    sh[w / 32][w % 32] = v;                                                             \
   }
-}
-void store_b(int w, vec4 v) {
-  if (B_N_FAST) {
-    sh_b[w / 32][w % 32] = v;
-  } else {
-    const int r = w / 4, k = (w % 4) * 4;
-    [[unroll]] for (int i = 0; i < 4; ++i) sh_b[k + i][r >> 2][r & 3] = v[i];
-  }
-}
+void store_a(int w, vec4 v) { STORE4(sh_a, A_K_FAST) }
+void store_b(int w, vec4 v) { STORE4(sh_b, !B_N_FAST) }
 int row(int i, int ty) { return i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4; }
 int column(int j, int tx) { return j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4; }
 
