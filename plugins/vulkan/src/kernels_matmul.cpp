@@ -22,13 +22,19 @@ namespace {
 constexpr uint32_t kTile = 64;        // matmul.comp
 constexpr uint32_t kLargeTile = 128;  // matmul_large.comp
 
-// f32 products with at least 128 tiles of 128 x 128 (enough workgroups to fill a GPU) take
-// matmul_large.comp, built where spirv-opt was found (plugins/vulkan/CMakeLists.txt); the
-// others keep matmul.comp. SILICA_VULKAN_NO_LARGE_MATMUL=1 turns it off (for measuring).
+// Whether a product has enough bm x bn tiles (at least 128) to fill a GPU with workgroups
+// of that tile: what the larger tiles below need to pay.
+bool fills_gpu(int64_t M, int64_t N, int64_t batches, uint32_t bm, uint32_t bn) {
+  return (M + bm - 1) / bm * ((N + bn - 1) / bn) * batches >= 128;
+}
+
+// f32 products that fill a GPU with 128 x 128 tiles take matmul_large.comp, built where
+// spirv-opt was found (plugins/vulkan/CMakeLists.txt); the others keep matmul.comp.
+// SILICA_VULKAN_NO_LARGE_MATMUL=1 turns it off (for measuring).
 bool large_f32_gemm(int64_t M, int64_t N, int64_t batches) {
 #ifdef SILICA_VULKAN_LARGE_MATMUL
   static const bool off = std::getenv("SILICA_VULKAN_NO_LARGE_MATMUL") != nullptr;
-  return !off && groups_for(M, kLargeTile) * groups_for(N, kLargeTile) * batches >= 128;
+  return !off && fills_gpu(M, N, batches, kLargeTile, kLargeTile);
 #else
   (void)M, (void)N, (void)batches;
   return false;
@@ -62,7 +68,7 @@ CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batch
     }
     return env;
   }();
-  bool wide = can_wide && N >= 256 && (M + 127) / 128 * ((N + 255) / 256) * batches >= 128;
+  bool wide = can_wide && N >= 256 && fills_gpu(M, N, batches, 128, 256);
   if (force) wide = can_wide && std::strcmp(force, "wide") == 0;
   if (bf16)
     return {wide ? "matmul_coopmat_khr_bf16_wide" : "matmul_coopmat_khr_bf16", 128, wide ? 256u : 128u};
