@@ -20,7 +20,7 @@ while IFS= read -r spv; do
   name=$(basename "$spv" .spv)
   case "$name" in
     *coopmat*)
-      exempt+=("$name: cooperative-matrix GEMM (VK_NV/KHR_cooperative_matrix), not on the portable path")
+      exempt+=("$name: cooperative-matrix GEMM (VK_NV/KHR_cooperative_matrix, VK_NV_cooperative_matrix2), not on the portable path")
       continue ;;
   esac
   if ! spirv-cross --msl --msl-version 20300 "$spv" --output "$out/$name.metal" 2>"$out/$name.err"; then

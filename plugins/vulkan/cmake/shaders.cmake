@@ -2,7 +2,7 @@
 #
 #   silica_vulkan_shaders_begin()
 #   silica_vulkan_shader(<module name> <file.comp under VK_SHADER_DIR> [BF16 | OPTIMIZE]
-#                        [glslang args, e.g. -DX=1])
+#                        [TARGET vulkan1.3] [glslang args, e.g. -DX=1])
 #   silica_vulkan_shaders_end(<out: generated sources> <out: manifest path>)
 #
 # Each module becomes generated/shaders/<name>.spv (kept for the spirv-cross test) and
@@ -20,11 +20,15 @@ function(silica_vulkan_shaders_begin)
 endfunction()
 
 function(silica_vulkan_shader name file)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "BF16;OPTIMIZE" "" "")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "BF16;OPTIMIZE" "TARGET" "")
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/generated/shaders)
   set(src ${VK_SHADER_DIR}/${file})
-  # SPIR-V 1.3 (Vulkan 1.1): what MoltenVK and every current desktop driver accept.
-  set(flags -V --target-env vulkan1.1 -I${VK_SHADER_DIR}/common ${arg_UNPARSED_ARGUMENTS})
+  # SPIR-V 1.3 (Vulkan 1.1): what MoltenVK and every current desktop driver accept; TARGET
+  # for modules whose extensions need a later one.
+  if(NOT arg_TARGET)
+    set(arg_TARGET vulkan1.1)
+  endif()
+  set(flags -V --target-env ${arg_TARGET} -I${VK_SHADER_DIR}/common ${arg_UNPARSED_ARGUMENTS})
   if(arg_BF16)
     add_custom_command(
       OUTPUT ${gen}/${name}.spv ${gen}/${name}.h

@@ -120,6 +120,14 @@ SilicaStatus Device::create() {
     coop_khr.cooperativeMatrix = VK_TRUE;
     chain(&coop_khr);
   }
+  khr::CooperativeMatrix2Features coop2;
+  if (pd.features.coopmat2_invocations > 0) {
+    extensions.push_back(khr::kNv2Extension);
+    coop2.cooperativeMatrixWorkgroupScope = VK_TRUE;
+    coop2.cooperativeMatrixFlexibleDimensions = VK_TRUE;
+    coop2.cooperativeMatrixTensorAddressing = VK_TRUE;
+    chain(&coop2);
+  }
   khr::BFloat16Features bf16;
   if (pd.features.coopmat_khr_bf16) {
     extensions.push_back(khr::kBFloat16Extension);

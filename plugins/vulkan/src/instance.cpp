@@ -90,9 +90,10 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
 // What both tensor-core GEMMs need besides their extension's shapes: subgroups of 32 (the
 // shader's layout of accumulators over lanes), the Vulkan memory model with device scope
 // (the shader's scoped barriers declare the model; with it on, every other shader's
-// device-scope atomics need device scope) and shaderFloat16, each from its extension (the
-// instance asks for Vulkan 1.1). `ext` lists the device's extensions; `coop` is the
-// extension's feature struct, chained into the query, and `flag` its cooperativeMatrix member.
+// device-scope atomics need device scope) and shaderFloat16, each from its extension (a
+// Vulkan 1.1 device has them only as extensions). `ext` lists the device's extensions;
+// `coop` is the extension's feature struct, chained into the query, and `flag` its
+// cooperativeMatrix member.
 [[maybe_unused]] bool coopmat_basics(VkPhysicalDevice pd, const std::vector<VkExtensionProperties>& ext,
                                      const char* what, void* coop, const VkBool32* flag) {
   const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
@@ -216,6 +217,78 @@ bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd,
 #endif
 }
 
+// Where the KHR GEMM is usable, whether workgroup-scope matrices (matmul_coopmat2) are
+// too: VK_NV_cooperative_matrix2 with workgroup scope, flexible dimensions and tensor
+// addressing, Vulkan 1.3 (the module is SPIR-V 1.6), and a flexible f16 x f16 + f32 shape
+// at workgroup scope, whose workgroup size and granularity go to *features.
+// SILICA_VULKAN_NO_COOPMAT2 turns it off (for measuring).
+void coopmat2_nv_probe(VkInstance instance, VkPhysicalDevice pd, const VkPhysicalDeviceProperties& props,
+                       const std::vector<VkExtensionProperties>& ext, DeviceFeatures* features) {
+#ifdef SILICA_VULKAN_COOPMAT2_NV
+  const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
+  if (std::getenv("SILICA_VULKAN_NO_COOPMAT2") || !has_extension(ext, khr::kNv2Extension) ||
+      props.apiVersion < VK_API_VERSION_1_3)
+    return;
+  khr::CooperativeMatrix2Features f;
+  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  f2.pNext = &f;
+  vkGetPhysicalDeviceFeatures2(pd, &f2);
+  khr::CooperativeMatrix2Properties p;
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &p;
+  vkGetPhysicalDeviceProperties2(pd, &p2);
+  if (verbose)
+    std::fprintf(
+        stderr,
+        "silica vulkan: NV coopmat2: workgroup scope %d, flexible dimensions %d, tensor addressing %d, "
+        "max workgroup %u, max dimension %u, reserved shared memory %u\n",
+        f.cooperativeMatrixWorkgroupScope, f.cooperativeMatrixFlexibleDimensions,
+        f.cooperativeMatrixTensorAddressing, p.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize,
+        p.cooperativeMatrixFlexibleDimensionsMaxDimension,
+        p.cooperativeMatrixWorkgroupScopeReservedSharedMemory);
+  if (!f.cooperativeMatrixWorkgroupScope || !f.cooperativeMatrixFlexibleDimensions ||
+      !f.cooperativeMatrixTensorAddressing)
+    return;
+  auto list = reinterpret_cast<khr::GetFlexibleProperties>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV"));
+  uint32_t n = 0;
+  if (!list || list(pd, &n, nullptr) != VK_SUCCESS) return;
+  std::vector<khr::FlexibleDimensionsProperties> shapes(n);
+  if (list(pd, &n, shapes.data()) != VK_SUCCESS) return;
+  // The largest workgroup for f16 (on an H200 the list offers 32 to 256 invocations, and
+  // 32 ran a 128 x 128 tile at 13 TFLOP/s), then whether bf16 has the same.
+  const auto fits = [&](const khr::FlexibleDimensionsProperties& s, uint32_t ab) {
+    return s.AType == ab && s.BType == ab && s.CType == khr::kFloat32 && s.ResultType == khr::kFloat32 &&
+           s.scope == khr::kScopeWorkgroup && !s.saturatingAccumulation &&
+           s.workgroupInvocations <= p.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize &&
+           s.workgroupInvocations <= props.limits.maxComputeWorkGroupInvocations;
+  };
+  for (const auto& s : shapes) {
+    if (verbose)
+      std::fprintf(stderr,
+                   "silica vulkan: NV coopmat2 flexible shape %ux%ux%u, types A %u B %u C %u result %u, "
+                   "scope %u, %u invocations\n",
+                   s.MGranularity, s.NGranularity, s.KGranularity, s.AType, s.BType, s.CType, s.ResultType,
+                   s.scope, s.workgroupInvocations);
+    if (fits(s, khr::kFloat16) && s.workgroupInvocations > features->coopmat2_invocations) {
+      features->coopmat2_invocations = s.workgroupInvocations;
+      features->coopmat2_granularity[0] = s.MGranularity;
+      features->coopmat2_granularity[1] = s.NGranularity;
+      features->coopmat2_granularity[2] = s.KGranularity;
+    }
+  }
+  const uint32_t* q = features->coopmat2_granularity;
+  for (const auto& s : shapes)
+    features->coopmat2_bf16 =
+        features->coopmat2_bf16 ||
+        (features->coopmat_khr_bf16 && fits(s, khr::kBFloat16) &&
+         s.workgroupInvocations == features->coopmat2_invocations && q[0] % s.MGranularity == 0 &&
+         q[1] % s.NGranularity == 0 && q[2] % s.KGranularity == 0);
+#else
+  (void)instance, (void)pd, (void)props, (void)ext, (void)features;
+#endif
+}
+
 // Whether the KHR GEMM can also take bf16 operands natively (matmul_coopmat_khr_bf16): the
 // device has VK_KHR_shader_bfloat16 with bf16 types and cooperative matrices, and 16x16x16
 // bf16 x bf16 + f32 on subgroups among `shapes` (its KHR shapes). Asked only where the KHR
@@ -290,7 +363,7 @@ bool Instance::init(std::string* why) {
   VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
   app.pApplicationName = "silica";
   app.pEngineName = "silica";
-  app.apiVersion = VK_API_VERSION_1_1;
+  app.apiVersion = VK_API_VERSION_1_3;  // the highest used: matmul_coopmat2 is SPIR-V 1.6
   VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
   info.flags = flags;
   info.pApplicationInfo = &app;
@@ -366,6 +439,7 @@ void Instance::enumerate() {
     pd.features.coopmat_khr =
         has_extension(ext, khr::kExtension) && coopmat_khr_usable(instance_, h, ext, &khr_list);
     pd.features.coopmat_khr_bf16 = pd.features.coopmat_khr && coopmat_khr_bf16_usable(h, ext, khr_list);
+    if (pd.features.coopmat_khr) coopmat2_nv_probe(instance_, h, pd.properties, ext, &pd.features);
     pd.features.coopmat_nv = !pd.features.coopmat_khr &&
                              has_extension(ext, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
                              coopmat_nv_usable(instance_, h, ext);
@@ -401,9 +475,10 @@ void Instance::enumerate() {
       std::fprintf(
           stderr,
           "silica vulkan: %s: int64 %d, push descriptors %d, float atomics %d, NV coopmat %d, KHR coopmat %d "
-          "(bf16 %d), shared memory %u bytes\n",
+          "(bf16 %d, coopmat2 %u invocations, bf16 %d), shared memory %u bytes\n",
           info.name, pd.features.shader_int64, pd.features.push_descriptor, pd.features.float_atomic_add,
           pd.features.coopmat_nv, pd.features.coopmat_khr, pd.features.coopmat_khr_bf16,
+          pd.features.coopmat2_invocations, pd.features.coopmat2_bf16,
           pd.properties.limits.maxComputeSharedMemorySize);
     devices_.push_back(pd);
   }

@@ -27,6 +27,13 @@ struct DeviceFeatures {
   bool coopmat_khr_bf16 = false;
   /// The same through VK_NV_cooperative_matrix (matmul_coopmat_nv), where the KHR one is not.
   bool coopmat_nv = false;
+  /// With coopmat_khr, VK_NV_cooperative_matrix2 with workgroup-scope f16 x f16 -> f32
+  /// matrices of flexible dimensions and tensor addressing (matmul_coopmat2): the workgroup
+  /// size such matrices take (0: none) and the multiples their dimensions must be of.
+  uint32_t coopmat2_invocations = 0;
+  uint32_t coopmat2_granularity[3] = {0, 0, 0};  // M, N, K
+  /// With it and coopmat_khr_bf16, the same shape for bf16 x bf16 -> f32 (matmul_coopmat2_bf16).
+  bool coopmat2_bf16 = false;
   /// VK_KHR_pipeline_executable_properties, used when SILICA_VULKAN_PIPELINE_STATS is set:
   /// the driver's statistics (registers, spills...) of each pipeline printed as it is made.
   bool pipeline_stats = false;

@@ -3,9 +3,10 @@
 // shaders/matmul_large.comp (128 x 128), or on tensor cores (shaders/matmul_coopmat.comp) for
 // f16 operands where the device offers VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix
 // (bf16 products too: natively with VK_KHR_shader_bfloat16, else through scaled f16
-// copies). Operands are read in place whatever their layout (row-major or transposed last
-// two dims, batch strides of 0 where broadcast); the layout picks which neighbouring
-// invocations load neighbouring addresses.
+// copies), large ones through workgroup-scope matrices (shaders/matmul_coopmat2.comp)
+// where it offers VK_NV_cooperative_matrix2. Operands are read in place whatever their
+// layout (row-major or transposed last two dims, batch strides of 0 where broadcast); the
+// layout picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -74,6 +75,44 @@ CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batch
     return {wide ? "matmul_coopmat_khr_bf16_wide" : "matmul_coopmat_khr_bf16", 128, wide ? 256u : 128u};
   if (wide) return {f.coopmat_khr ? "matmul_coopmat_khr_wide" : "matmul_coopmat_nv_wide", 128, 256};
   return {f.coopmat_khr ? "matmul_coopmat_khr" : "matmul_coopmat_nv", 128, 128};
+}
+
+// The workgroup-scope GEMM (matmul_coopmat2.comp) for one product: its module and tile.
+struct Coop2Gemm {
+  const char* module = nullptr;  // null: not for this product
+  uint32_t bm = 128, bn = 256, bk = 32, unroll = 32;
+};
+
+// Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
+// take products of whole 128 x 256 tiles, at least 128 of them: on an H200, f16 4096^3 ran
+// at 273-289 TFLOP/s against the wide tile's 266, 8192^3 298 against 267, 2048^3 254
+// against 226; but with edge tiles (3000^3: 141 against 169, (16, 1000^2) 127 against 162)
+// the clamped loads cost more than they gain. 32-deep k slices, 32 of them unrolled;
+// docs/benchmarks.md has the tiles and unrolls measured.
+// SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
+// product (for measuring and testing); SILICA_VULKAN_NO_COOPMAT2=1 turns the GEMM off.
+// `bf16`: for bf16 operands (matmul_coopmat2_bf16).
+Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches, bool bf16) {
+  const DeviceFeatures& f = pd.features;
+  static const bool off = std::getenv("SILICA_VULKAN_NO_COOPMAT2") != nullptr;
+  if (off || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
+  const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
+  static const char* force = std::getenv("SILICA_VULKAN_COOPMAT2_TILE");
+  if (force) {
+    Coop2Gemm g{module};
+    const uint32_t* q = f.coopmat2_granularity;
+    if (std::sscanf(force, "%ux%ux%ux%u", &g.bm, &g.bn, &g.bk, &g.unroll) == 4 && g.bm && g.bn && g.bk &&
+        g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0)
+      return g;
+    static const bool once = std::fprintf(stderr,
+                                          "silica vulkan: SILICA_VULKAN_COOPMAT2_TILE=%s ignored: expected "
+                                          "BMxBNxBKxUNROLL with BM, BN, BK multiples of %u, %u, %u\n",
+                                          force, q[0], q[1], q[2]) > 0;
+    (void)once;
+  }
+  const Coop2Gemm g{module};
+  if (M % g.bm != 0 || N % g.bn != 0 || !fills_gpu(M, N, batches, g.bm, g.bn)) return {};
+  return g;
 }
 
 // The batch dims of a product after dropping size-1 ones and merging dims that a, b (and
@@ -235,7 +274,11 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       coop_g.module && ((a.dtype == SILICA_F16 && b.dtype == SILICA_F16) || native_bf16) && in_place && big;
   const bool large = !coop && a.dtype == SILICA_F32 && b.dtype == SILICA_F32 && y.dtype == SILICA_F32 &&
                      in_place && big && large_f32_gemm(M, N, bt.count);
-  Launch l(dev, coop ? coop_g.module : large ? "matmul_large" : "matmul");
+  // matmul_coopmat2 writes f32 or the operands' dtype.
+  const Coop2Gemm coop2 = coop && (y.dtype == SILICA_F32 || y.dtype == a.dtype)
+                              ? coop2_gemm(dev.physical(), M, N, bt.count, native_bf16)
+                              : Coop2Gemm{};
+  Launch l(dev, coop2.module ? coop2.module : coop ? coop_g.module : large ? "matmul_large" : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
   l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
   for (int d = 0; d < bt.nd; ++d) l.set(5 + d, bt.shape[d]).set(11 + d, bt.a[d]).set(17 + d, bt.b[d]);
@@ -252,6 +295,11 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     for (int d = 0; d < bt.nd; ++d) ok = ok && fits(bt.a[d]) && fits(bt.b[d]);
     return ok;
   };
+  if (coop2.module) {
+    l.spec(coop2.bm).spec(coop2.bn).spec(coop2.bk).spec(dev.physical().features.coopmat2_invocations);
+    l.spec(whole_chunks(8)).spec(coop2.unroll);
+    return l.run(groups_for(N, coop2.bn), groups_for(M, coop2.bm), groups_for(bt.count, 1));
+  }
   if (coop) {
     l.spec(whole_chunks(8)).spec(false);
     l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here

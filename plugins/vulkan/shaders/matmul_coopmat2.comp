@@ -1,0 +1,118 @@
+// MATMUL on NVIDIA tensor cores through VK_NV_cooperative_matrix2 (module matmul_coopmat2,
+// built where glslang compiles GL_NV_cooperative_matrix2; exempt from the portable-path
+// rules and from the MSL test): workgroup-scope matrices of a whole BM x BN output tile,
+// loaded straight from the operands through tensor layouts, so the driver's compiler picks
+// how to stage them through shared memory and how to feed the tensor cores (what
+// matmul_coopmat.comp has to spell out with 16 x 16 subgroup matrices). f16 a and b, f32
+// accumulation, f32 or f16 output. Same parameters and grid as matmul.comp.
+//
+// BF16: like matmul_coopmat.comp, the module matmul_coopmat2_bf16 is this one with its
+// 16-bit float type re-encoded as bfloat16 (tools/spirv_bf16.cpp): bf16 a and b, f32 or
+// bf16 output. Sound because 16-bit values here only move as bits (uint16_t buffers) and
+// meet their type in the matrices.
+//
+// The tile (BM, BN, BK) and workgroup size are specialization constants: the host picks
+// them from the device's flexible-dimension list (kernels_matmul.cpp).
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_NV_cooperative_matrix2 : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_EXT_control_flow_attributes : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int16 : require
+#include "dtypes.glsl"
+#include "params.glsl"
+layout(constant_id = 1) const int y_dt = DT_F32;     // f32 or the operands' 16-bit type
+layout(constant_id = 4) const bool A_K_FAST = true;  // a row-major (else transposed)
+layout(constant_id = 5) const bool B_N_FAST = true;  // b row-major (else transposed)
+layout(constant_id = 6) const uint BM = 128;
+layout(constant_id = 7) const uint BN = 256;
+layout(constant_id = 8) const uint BK = 64;
+layout(local_size_x_id = 9) in;
+// The host found a's and b's rows and bases on 16-byte boundaries (multiples of 8 halves).
+layout(constant_id = 10) const bool ALIGNED = false;
+layout(constant_id = 11) const uint UNROLL = 8;
+layout(constant_id = 12) const bool SWAP = false;
+layout(constant_id = 13) const bool BFIRST = false;  // k slices per iteration of the inner loop
+
+layout(std430, set = 0, binding = 1) buffer y_f32_block { float y_f32[]; };
+// 16-bit elements as bits: the matrices alone give them their type (see BF16 above).
+layout(std430, set = 0, binding = 1) buffer y_h_block { uint16_t y_h[]; };
+layout(std430, set = 0, binding = 2) readonly buffer a_block { uint16_t a_h[]; };
+layout(std430, set = 0, binding = 3) readonly buffer b_block { uint16_t b_h[]; };
+
+#define A_T coopmat<float16_t, gl_ScopeWorkgroup, BM, BK, gl_MatrixUseA>
+#define B_T coopmat<float16_t, gl_ScopeWorkgroup, BK, BN, gl_MatrixUseB>
+#define ACC_T(type) coopmat<type, gl_ScopeWorkgroup, BM, BN, gl_MatrixUseAccumulator>
+#define CLAMP gl_CooperativeMatrixClampModeConstantNV
+
+// a's and b's (BM x BK, BK x BN) blocks of the k slice at k0, through layouts `la`, `lb`
+// of the operands as stored: a (M, K) or, transposed, (K, M); b (K, N) or (N, K). A
+// transposed operand is read through a view that swaps its two dims.
+#define LOAD_SLICE(la, lb, k0)                                                              \
+  {                                                                                         \
+    if (A_K_FAST) coopMatLoadTensorNV(ma, a_h, a_base, sliceTensorLayoutNV(la, m0, BM, k0, BK)); \
+    else coopMatLoadTensorNV(ma, a_h, a_base, sliceTensorLayoutNV(la, k0, BK, m0, BM), swap); \
+    if (B_N_FAST) coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb, k0, BK, n0, BN)); \
+    else coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb, n0, BN, k0, BK), swap); \
+  }
+
+void main() {
+  const uint M = P(0), N = P(1), K = P(2), batches = P(3), nd = P(4);
+  const uint m0 = gl_WorkGroupID.y * BM, n0 = gl_WorkGroupID.x * BN;
+  const uint a_rows = A_K_FAST ? M : K, a_cols = A_K_FAST ? K : M;
+  const uint b_rows = B_N_FAST ? K : N, b_cols = B_N_FAST ? N : K;
+  uint a_stride = A_K_FAST ? P(24) : P(25), b_stride = B_N_FAST ? P(27) : P(28);
+  // Masking the low bits of what the host checked tells the compiler that rows start on
+  // 16-byte boundaries, so it can move whole chunks.
+  if (ALIGNED) a_stride &= ~7u, b_stride &= ~7u;
+  // Unclamped layouts for workgroups whose blocks lie inside the operands, clamped ones
+  // (zeros outside, stores dropped) for the edges and a last partial k slice.
+  tensorLayoutNV<2> la = createTensorLayoutNV(2), lb = createTensorLayoutNV(2);
+  la = setTensorLayoutStrideNV(setTensorLayoutDimensionNV(la, a_rows, a_cols), a_stride, 1);
+  lb = setTensorLayoutStrideNV(setTensorLayoutDimensionNV(lb, b_rows, b_cols), b_stride, 1);
+  tensorLayoutNV<2, CLAMP> la_c = createTensorLayoutNV(2, CLAMP), lb_c = createTensorLayoutNV(2, CLAMP),
+                           ly = createTensorLayoutNV(2, CLAMP);
+  la_c = setTensorLayoutStrideNV(setTensorLayoutDimensionNV(la_c, a_rows, a_cols), a_stride, 1);
+  lb_c = setTensorLayoutStrideNV(setTensorLayoutDimensionNV(lb_c, b_rows, b_cols), b_stride, 1);
+  ly = setTensorLayoutDimensionNV(ly, M, N);
+  tensorViewNV<2, false, 1, 0> swap = createTensorViewNV(2, false, 1, 0);
+  const bool inside = m0 + BM <= M && n0 + BN <= N;
+  for (uint batch = gl_WorkGroupID.z; batch < batches; batch += gl_NumWorkGroups.z) {
+    const ivec2 walk = walk_offsets(int(batch), int(nd), 5, 11, 17);
+    uint a_base = uint(P(23) + walk.x), b_base = uint(P(26) + walk.y);
+    if (ALIGNED) a_base &= ~7u, b_base &= ~7u;
+    ACC_T(float) acc = ACC_T(float)(0.0);
+    A_T ma;
+    B_T mb;
+    // Inside: UNROLL slices an iteration (the compiler overlaps their loads with the
+    // products; a loop of the same form over clamped layouts ran slower), then whole
+    // slices one at a time. Then, clamped, a last partial slice (or all of k on the edges).
+    uint k0 = 0;
+    if (inside) {
+      for (uint i = K / (UNROLL * BK); i > 0; --i) {
+        [[unroll]] for (uint j = 0; j < UNROLL; ++j) {
+          LOAD_SLICE(la, lb, k0)
+          acc = coopMatMulAdd(ma, mb, acc);
+          k0 += BK;
+        }
+      }
+      for (; k0 + BK <= K; k0 += BK) {
+        LOAD_SLICE(la, lb, k0)
+        acc = coopMatMulAdd(ma, mb, acc);
+      }
+    }
+    for (; k0 < K; k0 += BK) {
+      LOAD_SLICE(la_c, lb_c, k0)
+      acc = coopMatMulAdd(ma, mb, acc);
+    }
+    const uint y_base = uint(P(29)) + batch * M * N;
+    if (y_dt != DT_F32) {
+      ACC_T(float16_t) h = ACC_T(float16_t)(acc);
+      coopMatStoreTensorNV(h, y_h, y_base, sliceTensorLayoutNV(ly, m0, BM, n0, BN));
+    } else {
+      coopMatStoreTensorNV(acc, y_f32, y_base, sliceTensorLayoutNV(ly, m0, BM, n0, BN));
+    }
+  }
+}
