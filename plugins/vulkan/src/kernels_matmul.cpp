@@ -84,23 +84,27 @@ struct Coop2Gemm {
 };
 
 // Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
-// take products of whole 128 x 256 tiles, at least 128 of them: on an H200, f16 4096^3 ran
-// at 273-289 TFLOP/s against the wide tile's 266, 8192^3 298 against 267, 2048^3 254
-// against 226; but with edge tiles (3000^3: 141 against 169, (16, 1000^2) 127 against 162)
-// the clamped loads cost more than they gain. 32-deep k slices, 32 of them unrolled;
-// docs/benchmarks.md has the tiles and unrolls measured.
+// take products of whole tiles, at least 128 of them: on an H200, f16 4096^3 ran at 279-289
+// TFLOP/s against the 128 x 256 subgroup-scope tile's 263-266, 8192^3 298 against 267,
+// 2048^3 254 against 226; but with edge tiles (3000^3: 141 against 169) the clamped loads
+// cost more than they gain. The tile follows the operands' layout (`a_rows`: a row-major,
+// `b_rows`: b row-major; else transposed), each the fastest measured for it at 4096^3:
+// 128 x 256 with 32-deep k slices, 32 of them unrolled (nn 282, tn 305); with b transposed
+// (a Linear layer's x W^T) 64-deep slices, 16 unrolled (257 against 246); both transposed
+// 256 x 128 (278 against 257). docs/benchmarks.md has the tiles measured.
 // SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
 // product (for measuring and testing); SILICA_VULKAN_NO_COOPMAT2=1 turns the GEMM off.
 // `bf16`: for bf16 operands (matmul_coopmat2_bf16).
-Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches, bool bf16) {
+Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches, bool a_rows,
+                     bool b_rows, bool bf16) {
   const DeviceFeatures& f = pd.features;
   static const bool off = std::getenv("SILICA_VULKAN_NO_COOPMAT2") != nullptr;
   if (off || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
   const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
+  const uint32_t* q = f.coopmat2_granularity;
   static const char* force = std::getenv("SILICA_VULKAN_COOPMAT2_TILE");
   if (force) {
     Coop2Gemm g{module};
-    const uint32_t* q = f.coopmat2_granularity;
     if (std::sscanf(force, "%ux%ux%ux%u", &g.bm, &g.bn, &g.bk, &g.unroll) == 4 && g.bm && g.bn && g.bk &&
         g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0)
       return g;
@@ -110,8 +114,12 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t bat
                                           force, q[0], q[1], q[2]) > 0;
     (void)once;
   }
-  const Coop2Gemm g{module};
-  if (M % g.bm != 0 || N % g.bn != 0 || !fills_gpu(M, N, batches, g.bm, g.bn)) return {};
+  Coop2Gemm g{module};
+  if (a_rows && !b_rows) g.bk = 64, g.unroll = 16;
+  if (!a_rows && !b_rows) g.bm = 256, g.bn = 128;
+  if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || M % g.bm != 0 || N % g.bn != 0 ||
+      !fills_gpu(M, N, batches, g.bm, g.bn))
+    return {};
   return g;
 }
 
@@ -276,7 +284,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
                      in_place && big && large_f32_gemm(M, N, bt.count);
   // matmul_coopmat2 writes f32 or the operands' dtype.
   const Coop2Gemm coop2 = coop && (y.dtype == SILICA_F32 || y.dtype == a.dtype)
-                              ? coop2_gemm(dev.physical(), M, N, bt.count, native_bf16)
+                              ? coop2_gemm(dev.physical(), M, N, bt.count, a_rows, b_rows, native_bf16)
                               : Coop2Gemm{};
   Launch l(dev, coop2.module ? coop2.module : coop ? coop_g.module : large ? "matmul_large" : "matmul");
   l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
