@@ -133,9 +133,11 @@ int64_t Launch::bind_strided(const SilicaTensorDesc* const* ops, const bool* wri
   return n;
 }
 
+SilicaStatus Launch::prepare() { return device_.pipelines().get(shader_.c_str(), spec_, &info_.pipeline); }
+
 SilicaStatus Launch::run(uint32_t gx, uint32_t gy, uint32_t gz) {
   if (status_ != SILICA_OK) return fail(status_, error_);
-  SILICA_VK_TRY(device_.pipelines().get(shader_.c_str(), spec_, &info_.pipeline));
+  SILICA_VK_TRY(prepare());
   info_.name = shader_.c_str();
   std::string timed_name;
   if (device_.timing_kernels()) {

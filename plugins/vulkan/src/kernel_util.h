@@ -65,6 +65,9 @@ class Launch {
   /// (shaders/common/strided.glsl); returns the element count.
   int64_t bind_strided(const SilicaTensorDesc* const* ops, const bool* write, int count);
 
+  /// Finds or creates the pipeline of the shader and constants so far (run() does too):
+  /// for a caller that falls back to another shader where a driver cannot build this one.
+  SilicaStatus prepare();
   SilicaStatus run(uint32_t gx, uint32_t gy = 1, uint32_t gz = 1);
 
  private:

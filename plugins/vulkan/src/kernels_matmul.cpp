@@ -8,9 +8,11 @@
 // layout (row-major or transposed last two dims, batch strides of 0 where broadcast); the
 // layout picks which neighbouring invocations load neighbouring addresses.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "instance.h"
 #include "kernel_util.h"
@@ -77,6 +79,9 @@ CoopGemm coop_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batch
   return {f.coopmat_khr ? "matmul_coopmat_khr" : "matmul_coopmat_nv", 128, 128};
 }
 
+// Set when a driver could not build matmul_coopmat2 (run_matmul): no further tries.
+std::atomic<bool> g_coop2_failed{false};
+
 // The workgroup-scope GEMM (matmul_coopmat2.comp) for one product: its module and tile.
 struct Coop2Gemm {
   const char* module = nullptr;  // null: not for this product
@@ -99,7 +104,7 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t bat
                      bool b_rows, bool bf16) {
   const DeviceFeatures& f = pd.features;
   static const bool off = std::getenv("SILICA_VULKAN_NO_COOPMAT2") != nullptr;
-  if (off || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
+  if (off || g_coop2_failed || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
   const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
   const uint32_t* q = f.coopmat2_granularity;
   static const char* force = std::getenv("SILICA_VULKAN_COOPMAT2_TILE");
@@ -286,39 +291,62 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   const Coop2Gemm coop2 = coop && (y.dtype == SILICA_F32 || y.dtype == a.dtype)
                               ? coop2_gemm(dev.physical(), M, N, bt.count, a_rows, b_rows, native_bf16)
                               : Coop2Gemm{};
-  Launch l(dev, coop2.module ? coop2.module : coop ? coop_g.module : large ? "matmul_large" : "matmul");
-  l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
-  l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
-  for (int d = 0; d < bt.nd; ++d) l.set(5 + d, bt.shape[d]).set(11 + d, bt.a[d]).set(17 + d, bt.b[d]);
-  const int32_t y_base = l.bind(y, true), a_base = l.bind(a, false), b_base = l.bind(b, false);
-  l.set(29, y_base);
-  l.set(23, a_base).set(24, sam).set(25, sak);
-  l.set(26, b_base).set(27, sbk).set(28, sbn);
-  // 16-byte loads need every row of both operands to start on a whole chunk of `per`
-  // elements (8 halves, 4 floats).
-  const auto whole_chunks = [&](int64_t per) {
-    const auto fits = [per](int64_t v) { return v % per == 0; };
-    bool ok = fits(a_base) && fits(b_base) && (a_rows ? fits(sam) && fits(K) : fits(sak) && fits(M)) &&
-              (b_rows ? fits(sbk) && fits(N) : fits(sbn) && fits(K));
-    for (int d = 0; d < bt.nd; ++d) ok = ok && fits(bt.a[d]) && fits(bt.b[d]);
-    return ok;
+  // Records the product through `c2` where it names a module (*built: whether its pipeline
+  // could be made), else through the kernel picked above.
+  const auto launch = [&](const Coop2Gemm& c2, bool* built) {
+    Launch l(dev, c2.module ? c2.module : coop ? coop_g.module : large ? "matmul_large" : "matmul");
+    l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
+    l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
+    for (int d = 0; d < bt.nd; ++d) l.set(5 + d, bt.shape[d]).set(11 + d, bt.a[d]).set(17 + d, bt.b[d]);
+    const int32_t y_base = l.bind(y, true), a_base = l.bind(a, false), b_base = l.bind(b, false);
+    l.set(29, y_base);
+    l.set(23, a_base).set(24, sam).set(25, sak);
+    l.set(26, b_base).set(27, sbk).set(28, sbn);
+    // 16-byte loads need every row of both operands to start on a whole chunk of `per`
+    // elements (8 halves, 4 floats).
+    const auto whole_chunks = [&](int64_t per) {
+      const auto fits = [per](int64_t v) { return v % per == 0; };
+      bool ok = fits(a_base) && fits(b_base) && (a_rows ? fits(sam) && fits(K) : fits(sak) && fits(M)) &&
+                (b_rows ? fits(sbk) && fits(N) : fits(sbn) && fits(K));
+      for (int d = 0; d < bt.nd; ++d) ok = ok && fits(bt.a[d]) && fits(bt.b[d]);
+      return ok;
+    };
+    if (c2.module) {
+      l.spec(c2.bm).spec(c2.bn).spec(c2.bk).spec(dev.physical().features.coopmat2_invocations);
+      l.spec(whole_chunks(8)).spec(c2.unroll);
+      const SilicaStatus st = l.prepare();
+      *built = st == SILICA_OK;
+      if (st != SILICA_OK) return st;
+      return l.run(groups_for(N, c2.bn), groups_for(M, c2.bm), groups_for(bt.count, 1));
+    }
+    if (coop) {
+      l.spec(whole_chunks(8)).spec(false);
+      l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
+      l.bind(b, false);
+      return l.run(groups_for(N, coop_g.bn), groups_for(M, coop_g.bm), groups_for(bt.count, 1));
+    }
+    if (large) {
+      l.spec(whole_chunks(4));
+      return l.run(groups_for(N, kLargeTile), groups_for(M, kLargeTile), groups_for(bt.count, 1));
+    }
+    return l.run(groups_for(N, kTile), groups_for(M, kTile), groups_for(bt.count, 1));
   };
   if (coop2.module) {
-    l.spec(coop2.bm).spec(coop2.bn).spec(coop2.bk).spec(dev.physical().features.coopmat2_invocations);
-    l.spec(whole_chunks(8)).spec(coop2.unroll);
-    return l.run(groups_for(N, coop2.bn), groups_for(M, coop2.bm), groups_for(bt.count, 1));
+    bool built = true;
+    const SilicaStatus st = launch(coop2, &built);
+    if (built) return st;
+    // A driver that lists workgroup-scope shapes but cannot build this pipeline should not
+    // stop a training run: say so once and keep to matmul_coopmat.comp from now on.
+    g_coop2_failed = true;
+    static std::once_flag noted;
+    std::call_once(noted, [&] {
+      std::fprintf(stderr,
+                   "silica vulkan: %s: the workgroup-scope GEMM (matmul_coopmat2) cannot be built (%s); "
+                   "multiplying through matmul_coopmat instead\n",
+                   dev.physical().info.name, last_error_text());
+    });
   }
-  if (coop) {
-    l.spec(whole_chunks(8)).spec(false);
-    l.bind(a, false);  // bindings 4 and 5: the exponents of the SCALED variant, unread here
-    l.bind(b, false);
-    return l.run(groups_for(N, coop_g.bn), groups_for(M, coop_g.bm), groups_for(bt.count, 1));
-  }
-  if (large) {
-    l.spec(whole_chunks(4));
-    return l.run(groups_for(N, kLargeTile), groups_for(M, kLargeTile), groups_for(bt.count, 1));
-  }
-  return l.run(groups_for(N, kTile), groups_for(M, kTile), groups_for(bt.count, 1));
+  return launch(Coop2Gemm{}, nullptr);
 }
 
 }  // namespace silica::vk
