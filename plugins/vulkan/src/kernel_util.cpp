@@ -89,9 +89,9 @@ int32_t Launch::bind(const SilicaTensorDesc& t, bool write) {
   if (end <= start) end = start + 4;
   const uint64_t range = end - start;
   if (range > device_.limits().maxStorageBufferRange) {
-    failed(fail(SILICA_ERROR_UNSUPPORTED, "a view of " + describe(t) + " spans " + format_bytes(range) + "; " +
-                                              device_.label() + " binds at most " +
-                                              format_bytes(device_.limits().maxStorageBufferRange) + " at once"));
+    failed(fail(SILICA_ERROR_UNSUPPORTED,
+                "a view of " + describe(t) + " spans " + format_bytes(range) + "; " + device_.label() +
+                    " binds at most " + format_bytes(device_.limits().maxStorageBufferRange) + " at once"));
     return 0;
   }
   const int64_t base = static_cast<int64_t>(buf->offset + t.offset - start) / es;
@@ -142,7 +142,8 @@ SilicaStatus Launch::run(uint32_t gx, uint32_t gy, uint32_t gz) {
   std::string timed_name;
   if (device_.timing_kernels()) {
     // Per grid as well, so the same shader on different shapes shows up as separate rows.
-    timed_name = shader_ + " [" + std::to_string(gx) + "," + std::to_string(gy) + "," + std::to_string(gz) + "]";
+    timed_name =
+        shader_ + " [" + std::to_string(gx) + "," + std::to_string(gy) + "," + std::to_string(gz) + "]";
     info_.name = timed_name.c_str();
   }
   info_.params = params_;
