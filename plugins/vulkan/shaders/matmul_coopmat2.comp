@@ -7,8 +7,8 @@
 // accumulation, f32 or f16 output. Same parameters and grid as matmul.comp.
 //
 // Two hints took it from 59 to 287 TFLOP/s (4096^3 f16 on an H200; docs/benchmarks.md):
-// strides and bases masked to the 16-byte alignment the host checked (ALIGNED), and the k
-// loop unrolled UNROLL slices deep, over which the compiler overlaps loads and products.
+// strides and bases masked to the 16-byte alignment the host checked, and the k loop
+// unrolled UNROLL slices deep, over which the compiler overlaps loads and products.
 // BF16: like matmul_coopmat.comp, the module matmul_coopmat2_bf16 is this one with its
 // 16-bit float type re-encoded as bfloat16 (tools/spirv_bf16.cpp): bf16 a and b, f32 or
 // bf16 output. Sound because 16-bit values here only move as bits (uint16_t buffers) and
@@ -34,9 +34,7 @@ layout(constant_id = 6) const uint BM = 128;
 layout(constant_id = 7) const uint BN = 256;
 layout(constant_id = 8) const uint BK = 64;
 layout(local_size_x_id = 9) in;
-// The host found a's and b's rows and bases on 16-byte boundaries (multiples of 8 halves).
-layout(constant_id = 10) const bool ALIGNED = false;
-layout(constant_id = 11) const uint UNROLL = 8;  // k slices per iteration of the inner loop
+layout(constant_id = 10) const uint UNROLL = 8;  // k slices per iteration of the inner loop
 
 layout(std430, set = 0, binding = 1) buffer y_f32_block { float y_f32[]; };
 // 16-bit elements as bits: the matrices alone give them their type (see BF16 above).
@@ -65,10 +63,11 @@ void main() {
   const uint m0 = gl_WorkGroupID.y * BM, n0 = gl_WorkGroupID.x * BN;
   const uint a_rows = A_K_FAST ? M : K, a_cols = A_K_FAST ? K : M;
   const uint b_rows = B_N_FAST ? K : N, b_cols = B_N_FAST ? N : K;
-  uint a_stride = A_K_FAST ? P(24) : P(25), b_stride = B_N_FAST ? P(27) : P(28);
-  // Masking the low bits of what the host checked tells the compiler that rows start on
-  // 16-byte boundaries, so it can move whole chunks.
-  if (ALIGNED) a_stride &= ~7u, b_stride &= ~7u;
+  // Every row of a and b and every base starts on a 16-byte boundary (the host checked;
+  // tensor loads and stores need it of the base): masking the low bits tells the compiler,
+  // so it moves whole 16-byte chunks.
+  const uint a_stride = uint(A_K_FAST ? P(24) : P(25)) & ~7u;
+  const uint b_stride = uint(B_N_FAST ? P(27) : P(28)) & ~7u;
   // Unclamped layouts for workgroups whose blocks lie inside the operands, clamped ones
   // (zeros outside, stores dropped) for the edges and a last partial k slice.
   tensorLayoutNV<2> la = createTensorLayoutNV(2), lb = createTensorLayoutNV(2);
@@ -83,8 +82,7 @@ void main() {
   const bool inside = m0 + BM <= M && n0 + BN <= N;
   for (uint batch = gl_WorkGroupID.z; batch < batches; batch += gl_NumWorkGroups.z) {
     const ivec2 walk = walk_offsets(int(batch), int(nd), 5, 11, 17);
-    uint a_base = uint(P(23) + walk.x), b_base = uint(P(26) + walk.y);
-    if (ALIGNED) a_base &= ~7u, b_base &= ~7u;
+    const uint a_base = uint(P(23) + walk.x) & ~7u, b_base = uint(P(26) + walk.y) & ~7u;
     ACC_T(float) acc = ACC_T(float)(0.0);
     A_T ma;
     B_T mb;

@@ -219,15 +219,17 @@ bool coopmat_khr_usable(VkInstance instance, VkPhysicalDevice pd,
 
 // Where the KHR GEMM is usable, whether workgroup-scope matrices (matmul_coopmat2) are
 // too: VK_NV_cooperative_matrix2 with workgroup scope, flexible dimensions and tensor
-// addressing, Vulkan 1.3 (the module is SPIR-V 1.6), and a flexible f16 x f16 + f32 shape
-// at workgroup scope, whose workgroup size and granularity go to *features.
+// addressing, Vulkan 1.3 (the module is SPIR-V 1.6), bindings on 16-byte boundaries, and
+// a flexible f16 x f16 + f32 shape at workgroup scope, whose workgroup size and
+// granularity go to *features.
 // SILICA_VULKAN_NO_COOPMAT2 turns it off (for measuring).
 void coopmat2_nv_probe(VkInstance instance, VkPhysicalDevice pd, const VkPhysicalDeviceProperties& props,
                        const std::vector<VkExtensionProperties>& ext, DeviceFeatures* features) {
 #ifdef SILICA_VULKAN_COOPMAT2_NV
   const bool verbose = std::getenv("SILICA_VULKAN_VERBOSE") != nullptr;
+  // Tensor loads and stores need 16-byte aligned bases: bindings must start on them.
   if (std::getenv("SILICA_VULKAN_NO_COOPMAT2") || !has_extension(ext, khr::kNv2Extension) ||
-      props.apiVersion < VK_API_VERSION_1_3)
+      props.apiVersion < VK_API_VERSION_1_3 || props.limits.minStorageBufferOffsetAlignment % 16 != 0)
     return;
   khr::CooperativeMatrix2Features f;
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};

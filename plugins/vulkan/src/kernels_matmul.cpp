@@ -291,9 +291,10 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
   const Coop2Gemm coop2 = coop && (y.dtype == SILICA_F32 || y.dtype == a.dtype)
                               ? coop2_gemm(dev.physical(), M, N, bt.count, a_rows, b_rows, native_bf16)
                               : Coop2Gemm{};
-  // Records the product through `c2` where it names a module (*built: whether its pipeline
-  // could be made), else through the kernel picked above.
-  const auto launch = [&](const Coop2Gemm& c2, bool* built) {
+  // Records the product through `c2` where it names a module, else through the kernel
+  // picked above. *skipped: c2's kernel could not take it (operands or output not on
+  // 16-byte boundaries, or no pipeline: *built false), nothing was recorded.
+  const auto launch = [&](const Coop2Gemm& c2, bool* skipped, bool* built) {
     Launch l(dev, c2.module ? c2.module : coop ? coop_g.module : large ? "matmul_large" : "matmul");
     l.spec(0).spec(y.dtype).spec(a.dtype).spec(b.dtype).spec(a_rows).spec(b_rows);
     l.set(0, M).set(1, N).set(2, K).set(3, bt.count).set(4, bt.nd);
@@ -312,11 +313,15 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       return ok;
     };
     if (c2.module) {
-      l.spec(c2.bm).spec(c2.bn).spec(c2.bk).spec(dev.physical().features.coopmat2_invocations);
-      l.spec(whole_chunks(8)).spec(c2.unroll);
+      // Tensor loads and stores need 16-byte aligned bases; the shader also assumes rows are.
+      const int64_t y_per = 16 / dtype_bytes(y.dtype);
+      *skipped = !whole_chunks(8) || y_base % y_per != 0 || (bt.count > 1 && M * N % y_per != 0);
+      if (*skipped) return SILICA_OK;
+      l.spec(c2.bm).spec(c2.bn).spec(c2.bk);
+      l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll);
       const SilicaStatus st = l.prepare();
-      *built = st == SILICA_OK;
-      if (st != SILICA_OK) return st;
+      *skipped = !(*built = st == SILICA_OK);
+      if (*skipped) return st;
       return l.run(groups_for(N, c2.bn), groups_for(M, c2.bm), groups_for(bt.count, 1));
     }
     if (coop) {
@@ -332,21 +337,23 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
     return l.run(groups_for(N, kTile), groups_for(M, kTile), groups_for(bt.count, 1));
   };
   if (coop2.module) {
-    bool built = true;
-    const SilicaStatus st = launch(coop2, &built);
-    if (built) return st;
-    // A driver that lists workgroup-scope shapes but cannot build this pipeline should not
-    // stop a training run: say so once and keep to matmul_coopmat.comp from now on.
-    g_coop2_failed = true;
-    static std::once_flag noted;
-    std::call_once(noted, [&] {
-      std::fprintf(stderr,
-                   "silica vulkan: %s: the workgroup-scope GEMM (matmul_coopmat2) cannot be built (%s); "
-                   "multiplying through matmul_coopmat instead\n",
-                   dev.physical().info.name, last_error_text());
-    });
+    bool skipped = false, built = true;
+    const SilicaStatus st = launch(coop2, &skipped, &built);
+    if (!skipped) return st;
+    if (!built) {
+      // A driver that lists workgroup-scope shapes but cannot build this pipeline should
+      // not stop a training run: say so once and keep to matmul_coopmat.comp from now on.
+      g_coop2_failed = true;
+      static std::once_flag noted;
+      std::call_once(noted, [&] {
+        std::fprintf(stderr,
+                     "silica vulkan: %s: the workgroup-scope GEMM (matmul_coopmat2) cannot be built (%s); "
+                     "multiplying through matmul_coopmat instead\n",
+                     dev.physical().info.name, last_error_text());
+      });
+    }
   }
-  return launch(Coop2Gemm{}, nullptr);
+  return launch(Coop2Gemm{}, nullptr, nullptr);
 }
 
 }  // namespace silica::vk
