@@ -9,14 +9,15 @@
 // Two hints took it from 59 to 287 TFLOP/s (4096^3 f16 on an H200; docs/benchmarks.md):
 // strides and bases masked to the 16-byte alignment the host checked, and the k loop
 // unrolled UNROLL slices deep, over which the compiler overlaps loads and products.
+//
 // BF16: like matmul_coopmat.comp, the module matmul_coopmat2_bf16 is this one with its
 // 16-bit float type re-encoded as bfloat16 (tools/spirv_bf16.cpp): bf16 a and b, f32 or
 // bf16 output. Sound because 16-bit values here only move as bits (uint16_t buffers) and
 // meet their type in the matrices.
 //
 // The tile (BM, BN, BK), the unroll and the workgroup size are specialization constants:
-// the host takes 128 x 256 x 32, 32 slices, and the largest workgroup of the device's
-// flexible f16 shapes (kernels_matmul.cpp).
+// the host picks the tile per operand layout and takes the largest workgroup of the
+// device's flexible f16 shapes (coop2_gemm in kernels_matmul.cpp).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_cooperative_matrix : require

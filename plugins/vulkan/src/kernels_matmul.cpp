@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include "instance.h"
 #include "kernel_util.h"
@@ -320,7 +319,8 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       l.spec(c2.bm).spec(c2.bn).spec(c2.bk);
       l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll);
       const SilicaStatus st = l.prepare();
-      *skipped = !(*built = st == SILICA_OK);
+      *built = st == SILICA_OK;
+      *skipped = !*built;
       if (*skipped) return st;
       return l.run(groups_for(N, c2.bn), groups_for(M, c2.bm), groups_for(bt.count, 1));
     }
@@ -344,13 +344,12 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       // A driver that lists workgroup-scope shapes but cannot build this pipeline should
       // not stop a training run: say so once and keep to matmul_coopmat.comp from now on.
       g_coop2_failed = true;
-      static std::once_flag noted;
-      std::call_once(noted, [&] {
-        std::fprintf(stderr,
-                     "silica vulkan: %s: the workgroup-scope GEMM (matmul_coopmat2) cannot be built (%s); "
-                     "multiplying through matmul_coopmat instead\n",
-                     dev.physical().info.name, last_error_text());
-      });
+      static const bool noted =
+          std::fprintf(stderr,
+                       "silica vulkan: %s: the workgroup-scope GEMM (matmul_coopmat2) cannot be built (%s); "
+                       "multiplying through matmul_coopmat instead\n",
+                       dev.physical().info.name, last_error_text()) > 0;
+      (void)noted;
     }
   }
   return launch(Coop2Gemm{}, nullptr, nullptr);
