@@ -6,9 +6,10 @@
 // matmul_coopmat.comp has to spell out with 16 x 16 subgroup matrices). f16 a and b, f32
 // accumulation, f32 or f16 output. Same parameters and grid as matmul.comp.
 //
-// Two hints took it from 59 to 287 TFLOP/s (4096^3 f16 on an H200; docs/benchmarks.md):
-// strides and bases masked to the 16-byte alignment the host checked, and the k loop
-// unrolled UNROLL slices deep, over which the compiler overlaps loads and products.
+// Three hints took it from 59 to 292 TFLOP/s (4096^3 f16 on an H200; docs/benchmarks.md):
+// strides and bases masked to the 16-byte alignment the host checked, the k loop unrolled
+// UNROLL slices deep, over which the compiler overlaps loads and products, and the
+// unrolled loads addressed from one moving base element through fixed slices.
 //
 // BF16: like matmul_coopmat.comp, the module matmul_coopmat2_bf16 is this one with its
 // 16-bit float type re-encoded as bfloat16 (tools/spirv_bf16.cpp): bf16 a and b, f32 or
@@ -92,10 +93,24 @@ void main() {
     // slices one at a time. Then, clamped, a last partial slice (or all of k on the edges).
     uint k0 = 0;
     if (inside) {
+      // The unrolled slices keep the first slice's blocks and move only the base element
+      // (BK columns or rows of each operand on): the compiler then addresses them as
+      // constant offsets from one base instead of slicing a layout per load.
+      const tensorLayoutNV<2> sa = A_K_FAST ? sliceTensorLayoutNV(la, m0, BM, 0, BK)
+                                            : sliceTensorLayoutNV(la, 0, BK, m0, BM);
+      const tensorLayoutNV<2> sb = B_N_FAST ? sliceTensorLayoutNV(lb, 0, BK, n0, BN)
+                                            : sliceTensorLayoutNV(lb, n0, BN, 0, BK);
+      const uint a_step = A_K_FAST ? BK : BK * a_stride, b_step = B_N_FAST ? BK * b_stride : BK;
+      uint a_at = a_base, b_at = b_base;
       for (uint i = K / (UNROLL * BK); i > 0; --i) {
         [[unroll]] for (uint j = 0; j < UNROLL; ++j) {
-          LOAD_SLICE(la, lb, k0)
+          if (A_K_FAST) coopMatLoadTensorNV(ma, a_h, a_at, sa);
+          else coopMatLoadTensorNV(ma, a_h, a_at, sa, swap);
+          if (B_N_FAST) coopMatLoadTensorNV(mb, b_h, b_at, sb);
+          else coopMatLoadTensorNV(mb, b_h, b_at, sb, swap);
           acc = coopMatMulAdd(ma, mb, acc);
+          a_at += a_step;
+          b_at += b_step;
           k0 += BK;
         }
       }
