@@ -88,14 +88,14 @@ struct Coop2Gemm {
 };
 
 // Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
-// take products of whole tiles, at least 128 of them: on an H200, f16 4096^3 ran at 279-289
-// TFLOP/s against the 128 x 256 subgroup-scope tile's 263-266, 8192^3 298 against 267,
-// 2048^3 254 against 226; but with edge tiles (3000^3: 141 against 169) the clamped loads
-// cost more than they gain. The tile follows the operands' layout (`a_rows`: a row-major,
+// take products of whole tiles, at least 128 of them: on an H200, f16 4096^3 ran at 290-295
+// TFLOP/s against the 128 x 256 subgroup-scope tile's 266, 8192^3 307 against 271, 2048^3
+// 259 against 226; but with edge tiles (3000^3: 141 against 169) the clamped loads cost
+// more than they gain. The tile follows the operands' layout (`a_rows`: a row-major,
 // `b_rows`: b row-major; else transposed), each the fastest measured for it at 4096^3:
-// 128 x 256 with 32-deep k slices, 32 of them unrolled (nn 282, tn 305); with b transposed
-// (a Linear layer's x W^T) 64-deep slices, 16 unrolled (257 against 246); both transposed
-// 256 x 128 (278 against 257). docs/benchmarks.md has the tiles measured.
+// 128 x 256 with 32-deep k slices, 32 of them unrolled (nn 290, tn 313); with b transposed
+// (a Linear layer's x W^T) 64-deep slices, 16 unrolled (292 against 236); both transposed
+// 256 x 128 (278 against 247). docs/benchmarks.md has the tiles measured.
 // SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
 // product (for measuring and testing); SILICA_VULKAN_NO_COOPMAT2=1 turns the GEMM off.
 // `bf16`: for bf16 operands (matmul_coopmat2_bf16).
