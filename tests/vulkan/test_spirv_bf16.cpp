@@ -1,6 +1,7 @@
 // silica-spirv-bf16 (plugins/vulkan/tools/spirv_bf16.cpp) on small hand-assembled modules:
 // the 16-bit float type re-encoded, the capabilities and extension declared, everything
-// else kept word for word, and modules it must not touch refused with the reason.
+// else kept word for word, and modules it must not touch refused with the reason; then the
+// re-encoded module embedded by plugins/vulkan/cmake/spirv_header.cmake, as the build does.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -64,7 +65,7 @@ std::string slurp(const std::string& path) {
 int run(const Words& in, std::string* err) {
   write(temp("in.spv"), in);
   const std::string cmd = std::string(SILICA_SPIRV_BF16) + " " + temp("in.spv") + " " + temp("out.spv") +
-                          " " + temp("out.h") + " silica_spv_test 2> " + temp("err.txt");
+                          " 2> " + temp("err.txt");
   const int status = std::system(cmd.c_str());
   *err = slurp(temp("err.txt"));
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -97,6 +98,10 @@ TEST(SpirvBf16, ReencodesTheTypeAndDeclaresTheExtension) {
   EXPECT_EQ(b[6], a[3]);
   EXPECT_EQ(b[7], op(22, {1, 16, 0}));
   for (size_t i = 5; i < a.size(); ++i) EXPECT_EQ(b[i + 3], a[i]) << "instruction " << i;
+  // Embedded: the words as the plugin's build writes them.
+  const std::string embed = std::string(SILICA_CMAKE) + " -DIN=" + temp("out.spv") +
+                            " -DOUT=" + temp("out.h") + " -DSYMBOL=silica_spv_test -P " + SILICA_SPIRV_HEADER;
+  ASSERT_EQ(std::system(embed.c_str()), 0) << embed;
   std::string header;  // without line breaks and indents
   for (char c : slurp(temp("out.h")))
     if (c != '\n' && c != ' ') header += c;

@@ -6,12 +6,12 @@
 #   silica_vulkan_shaders_end(<out: generated sources> <out: manifest path>)
 #
 # Each module becomes generated/shaders/<name>.spv (kept for the spirv-cross test) and
-# generated/shaders/<name>.h, a `const uint32_t silica_spv_<name>[]` written by
-# glslangValidator itself. With BF16 the compiled module's 16-bit float type is re-encoded
-# as bfloat16 by silica-spirv-bf16 (tools/spirv_bf16.cpp), which also writes the header.
-# With OPTIMIZE it goes through `spirv-opt -O` (SILICA_SPIRV_OPT must be set) and
-# spirv_header.cmake writes the header: for modules a driver compiles far faster, or into
-# faster code, once loops are unrolled and arrays split (matmul_large.comp).
+# generated/shaders/<name>.h, a `const uint32_t silica_spv_<name>[]` that
+# spirv_header.cmake writes from it. With BF16 the compiled module's 16-bit float type is
+# re-encoded as bfloat16 by silica-spirv-bf16 (tools/spirv_bf16.cpp) on the way; with
+# OPTIMIZE it goes through `spirv-opt -O` (SILICA_SPIRV_OPT must be set): for modules a
+# driver compiles far faster, or into faster code, once loops are unrolled and arrays split
+# (matmul_large.comp).
 # shader_table.cpp lists every module by name. Everything is written to the build tree,
 # never to the source tree.
 
@@ -29,36 +29,32 @@ function(silica_vulkan_shader name file)
     set(arg_TARGET vulkan1.1)
   endif()
   set(flags -V --target-env ${arg_TARGET} -I${VK_SHADER_DIR}/common ${arg_UNPARSED_ARGUMENTS})
+  # glslang writes <name>.spv itself, or the module a second tool rewrites into it.
+  set(spv ${gen}/${name}.spv)
+  set(compiled ${spv})
+  set(rewrite "")
+  set(tool "")
+  set(comment "glslang: ${file} -> ${name}.spv")
   if(arg_BF16)
-    add_custom_command(
-      OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
-      COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.f16.spv ${src}
-      COMMAND silica-spirv-bf16 ${gen}/${name}.f16.spv ${gen}/${name}.spv ${gen}/${name}.h silica_spv_${name}
-      DEPENDS ${src} ${VK_SHADER_INCLUDES} silica-spirv-bf16
-      COMMENT "glslang: ${file} -> ${name}.spv (bf16)"
-      VERBATIM)
+    set(compiled ${gen}/${name}.f16.spv)
+    set(rewrite COMMAND silica-spirv-bf16 ${compiled} ${spv})
+    set(tool silica-spirv-bf16)
+    string(APPEND comment " (bf16)")
   elseif(arg_OPTIMIZE)
-    add_custom_command(
-      OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
-      COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.glslang.spv ${src}
-      COMMAND ${SILICA_SPIRV_OPT} -O ${gen}/${name}.glslang.spv -o ${gen}/${name}.spv
-      COMMAND ${CMAKE_COMMAND} -DIN=${gen}/${name}.spv -DOUT=${gen}/${name}.h -DSYMBOL=silica_spv_${name}
-              -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/spirv_header.cmake
-      DEPENDS ${src} ${VK_SHADER_INCLUDES} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/spirv_header.cmake
-      COMMENT "glslang + spirv-opt: ${file} -> ${name}.spv"
-      VERBATIM)
-  else()
-    add_custom_command(
-      OUTPUT ${gen}/${name}.spv ${gen}/${name}.h
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
-      COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${gen}/${name}.spv ${src}
-      COMMAND ${SILICA_GLSLANG} ${flags} --quiet --vn silica_spv_${name} -o ${gen}/${name}.h ${src}
-      DEPENDS ${src} ${VK_SHADER_INCLUDES}
-      COMMENT "glslang: ${file} -> ${name}.spv"
-      VERBATIM)
+    set(compiled ${gen}/${name}.glslang.spv)
+    set(rewrite COMMAND ${SILICA_SPIRV_OPT} -O ${compiled} -o ${spv})
+    string(APPEND comment " (spirv-opt)")
   endif()
+  set(header_script ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/spirv_header.cmake)
+  add_custom_command(
+    OUTPUT ${spv} ${gen}/${name}.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${gen}
+    COMMAND ${SILICA_GLSLANG} ${flags} --quiet -o ${compiled} ${src}
+    ${rewrite}
+    COMMAND ${CMAKE_COMMAND} -DIN=${spv} -DOUT=${gen}/${name}.h -DSYMBOL=silica_spv_${name} -P ${header_script}
+    DEPENDS ${src} ${VK_SHADER_INCLUDES} ${tool} ${header_script}
+    COMMENT "${comment}"
+    VERBATIM)
   set_property(GLOBAL APPEND PROPERTY SILICA_VK_SHADERS ${name})
 endfunction()
 

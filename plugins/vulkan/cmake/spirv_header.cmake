@@ -1,6 +1,7 @@
 # cmake -DIN=module.spv -DOUT=module.h -DSYMBOL=name -P spirv_header.cmake
-# Writes a SPIR-V module as `const uint32_t SYMBOL[] = {...};`, the form glslangValidator's
-# --vn writes, for modules another tool rewrote after glslang (OPTIMIZE in shaders.cmake).
+# Writes a SPIR-V module as `const uint32_t SYMBOL[] = {...};` (the form glslangValidator's
+# --vn writes), to embed it in the plugin: every module of shaders.cmake, after glslang and
+# the tool that rewrote it, if any.
 file(READ ${IN} hex HEX)
 string(LENGTH "${hex}" digits)
 math(EXPR rest "${digits} % 8")
@@ -12,4 +13,6 @@ string(REGEX REPLACE "(..)(..)(..)(..)" "0x\\4\\3\\2\\1," words "${hex}")
 # Eight words a line (CMake regexes have no {n} repeats).
 set(word "0x[0-9a-f]+,")
 string(REGEX REPLACE "(${word}${word}${word}${word}${word}${word}${word}${word})" "\\1\n" words "${words}")
-file(WRITE ${OUT} "#pragma once\nconst uint32_t ${SYMBOL}[] = {\n${words}\n};\n")
+get_filename_component(module ${IN} NAME)
+file(WRITE ${OUT} "// Generated from ${module} by plugins/vulkan/cmake/spirv_header.cmake\n#pragma once\n"
+                "const uint32_t ${SYMBOL}[] = {\n${words}\n};\n")
