@@ -133,17 +133,22 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice pd) {
   return true;
 }
 
-// One entry of a cooperative-matrix property list (NV or KHR).
+// One entry of a cooperative-matrix property list (NV or KHR; for the flexible shapes of
+// VK_NV_cooperative_matrix2, m, n, k are granularities).
 struct MatrixShape {
   uint32_t m, n, k, a, b, c, result, scope;
+  uint32_t invocations = 0;  // flexible shapes: the workgroup size they are for
 };
 
 // The list, one line a shape, where SILICA_VULKAN_VERBOSE is set.
 [[maybe_unused]] void print_shapes(const std::vector<MatrixShape>& list, const char* what) {
   if (!std::getenv("SILICA_VULKAN_VERBOSE")) return;
-  for (const MatrixShape& s : list)
-    std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u\n", what,
-                 s.m, s.n, s.k, s.a, s.b, s.c, s.result, s.scope);
+  for (const MatrixShape& s : list) {
+    char invocations[32] = "";
+    if (s.invocations) std::snprintf(invocations, sizeof invocations, ", %u invocations", s.invocations);
+    std::fprintf(stderr, "silica vulkan: %s shape %ux%ux%u, types A %u B %u C %u result %u, scope %u%s\n",
+                 what, s.m, s.n, s.k, s.a, s.b, s.c, s.result, s.scope, invocations);
+  }
 }
 
 // Whether the list has 16x16x16 `ab` x `ab` + f32 on subgroups (`ab`: f16 or bf16).
@@ -257,6 +262,11 @@ void coopmat2_nv_probe(VkInstance instance, VkPhysicalDevice pd, const VkPhysica
   if (!list || list(pd, &n, nullptr) != VK_SUCCESS) return;
   std::vector<khr::FlexibleDimensionsProperties> shapes(n);
   if (list(pd, &n, shapes.data()) != VK_SUCCESS) return;
+  std::vector<MatrixShape> listed;
+  for (const auto& s : shapes)
+    listed.push_back({s.MGranularity, s.NGranularity, s.KGranularity, s.AType, s.BType, s.CType, s.ResultType,
+                      s.scope, s.workgroupInvocations});
+  print_shapes(listed, "NV coopmat2 flexible");
   // The largest workgroup for f16 (on an H200 the list offers 32 to 256 invocations, and
   // 32 ran a 128 x 128 tile at 13 TFLOP/s), then whether bf16 has the same.
   const auto fits = [&](const khr::FlexibleDimensionsProperties& s, uint32_t ab) {
@@ -265,20 +275,13 @@ void coopmat2_nv_probe(VkInstance instance, VkPhysicalDevice pd, const VkPhysica
            s.workgroupInvocations <= p.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize &&
            s.workgroupInvocations <= props.limits.maxComputeWorkGroupInvocations;
   };
-  for (const auto& s : shapes) {
-    if (verbose)
-      std::fprintf(stderr,
-                   "silica vulkan: NV coopmat2 flexible shape %ux%ux%u, types A %u B %u C %u result %u, "
-                   "scope %u, %u invocations\n",
-                   s.MGranularity, s.NGranularity, s.KGranularity, s.AType, s.BType, s.CType, s.ResultType,
-                   s.scope, s.workgroupInvocations);
+  for (const auto& s : shapes)
     if (fits(s, khr::kFloat16) && s.workgroupInvocations > features->coopmat2_invocations) {
       features->coopmat2_invocations = s.workgroupInvocations;
       features->coopmat2_granularity[0] = s.MGranularity;
       features->coopmat2_granularity[1] = s.NGranularity;
       features->coopmat2_granularity[2] = s.KGranularity;
     }
-  }
   const uint32_t* q = features->coopmat2_granularity;
   for (const auto& s : shapes)
     features->coopmat2_bf16 =
