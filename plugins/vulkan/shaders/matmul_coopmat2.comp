@@ -37,6 +37,18 @@ layout(constant_id = 7) const uint BN = 256;
 layout(constant_id = 8) const uint BK = 64;
 layout(local_size_x_id = 9) in;
 layout(constant_id = 10) const uint UNROLL = 8;  // k slices per iteration of the inner loop
+// Some tiles are partial (M or N not a multiple of the tile; the host sends this only where
+// M >= BM and N >= BN): edge workgroups move their tile back inside the operands, so every
+// workgroup loads unclamped. A moved tile shares rows or columns with its neighbour; both
+// compute them with the same instructions in the same k order and store the same values.
+// (A clamped edge ran 3000^3 at 141 TFLOP/s, this 185; storing only the new part through a
+// tensor view's clip made every product slow: 4096^3 187 against 293.)
+layout(constant_id = 11) const bool EDGES = false;
+// Whole k slices left after the unrolled stretches, taken TAIL an iteration: the host asks
+// for 8 where some are left (2560^3: 208 TFLOP/s against 189 one at a time) and 1 where
+// none are, which keeps that loop out of the code (with it, b transposed at 4096^3 ran 278
+// against 291).
+layout(constant_id = 12) const uint TAIL = 1;
 
 layout(std430, set = 0, binding = 1) buffer y_f32_block { float y_f32[]; };
 // 16-bit elements as bits: the matrices alone give them their type (see BF16 above).
@@ -60,9 +72,30 @@ layout(std430, set = 0, binding = 3) readonly buffer b_block { uint16_t b_h[]; }
     else coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb, n0, BN, k0, BK), swap); \
   }
 
+// The product of the slice at element a_at of a and b_at of b through the first slice's
+// blocks `sa`, `sb`, then on to the next slice (a_step, b_step elements on).
+#define NEXT_SLICE                                        \
+  {                                                       \
+    if (A_K_FAST) coopMatLoadTensorNV(ma, a_h, a_at, sa); \
+    else coopMatLoadTensorNV(ma, a_h, a_at, sa, swap);    \
+    if (B_N_FAST) coopMatLoadTensorNV(mb, b_h, b_at, sb); \
+    else coopMatLoadTensorNV(mb, b_h, b_at, sb, swap);    \
+    acc = coopMatMulAdd(ma, mb, acc);                     \
+    a_at += a_step;                                       \
+    b_at += b_step;                                       \
+    k0 += BK;                                             \
+  }
+
 void main() {
   const uint M = P(0), N = P(1), K = P(2), batches = P(3), nd = P(4);
-  const uint m0 = gl_WorkGroupID.y * BM, n0 = gl_WorkGroupID.x * BN;
+  uint m0 = gl_WorkGroupID.y * BM, n0 = gl_WorkGroupID.x * BN;
+  if (EDGES) {
+    // Offsets along a contiguous row stay multiples of 8 (M or N is then, the host checked).
+    m0 = min(m0, M - BM);
+    n0 = min(n0, N - BN);
+    if (!A_K_FAST) m0 &= ~7u;
+    if (B_N_FAST) n0 &= ~7u;
+  }
   const uint a_rows = A_K_FAST ? M : K, a_cols = A_K_FAST ? K : M;
   const uint b_rows = B_N_FAST ? K : N, b_cols = B_N_FAST ? N : K;
   // Every row of a and b and every base starts on a 16-byte boundary (the host checked;
@@ -89,8 +122,9 @@ void main() {
     A_T ma;
     B_T mb;
     // Inside: UNROLL slices an iteration (the compiler overlaps their loads with the
-    // products; a loop of the same form over clamped layouts ran slower), then whole
-    // slices one at a time. Then, clamped, a last partial slice (or all of k on the edges).
+    // products; a loop of the same form over clamped layouts ran slower), then the whole
+    // slices left, TAIL an iteration, then one at a time. Then, clamped, a last partial
+    // slice (or all of k for a partial tile too small to move inside).
     uint k0 = 0;
     if (inside) {
       // The unrolled slices keep the first slice's blocks and move only the base element
@@ -103,21 +137,14 @@ void main() {
       const uint a_step = A_K_FAST ? BK : BK * a_stride, b_step = B_N_FAST ? BK * b_stride : BK;
       uint a_at = a_base, b_at = b_base;
       for (uint i = K / (UNROLL * BK); i > 0; --i) {
-        [[unroll]] for (uint j = 0; j < UNROLL; ++j) {
-          if (A_K_FAST) coopMatLoadTensorNV(ma, a_h, a_at, sa);
-          else coopMatLoadTensorNV(ma, a_h, a_at, sa, swap);
-          if (B_N_FAST) coopMatLoadTensorNV(mb, b_h, b_at, sb);
-          else coopMatLoadTensorNV(mb, b_h, b_at, sb, swap);
-          acc = coopMatMulAdd(ma, mb, acc);
-          a_at += a_step;
-          b_at += b_step;
-          k0 += BK;
+        [[unroll]] for (uint j = 0; j < UNROLL; ++j) NEXT_SLICE
+      }
+      if (TAIL > 1) {
+        while (k0 + TAIL * BK <= K) {
+          [[unroll]] for (uint j = 0; j < TAIL; ++j) NEXT_SLICE
         }
       }
-      for (; k0 + BK <= K; k0 += BK) {
-        LOAD_SLICE(la, lb, k0)
-        acc = coopMatMulAdd(ma, mb, acc);
-      }
+      while (k0 + BK <= K) NEXT_SLICE
     }
     for (; k0 < K; k0 += BK) {
       LOAD_SLICE(la_c, lb_c, k0)

@@ -85,13 +85,15 @@ std::atomic<bool> g_coop2_failed{false};
 struct Coop2Gemm {
   const char* module = nullptr;  // null: not for this product
   uint32_t bm = 128, bn = 256, bk = 32, unroll = 32;
+  bool edges = false;  // partial tiles: edge workgroups move back inside (the shader's EDGES)
 };
 
 // Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
-// take products of whole tiles, at least 128 of them: on an H200, f16 4096^3 ran at 290-295
-// TFLOP/s against the 128 x 256 subgroup-scope tile's 266, 8192^3 307 against 271, 2048^3
-// 259 against 226; but with edge tiles (3000^3: 141 against 169) the clamped loads cost
-// more than they gain. The tile follows the operands' layout (`a_rows`: a row-major,
+// take products of at least 128 tiles: on an H200, f16 4096^3 ran at 290-295 TFLOP/s against
+// the 128 x 256 subgroup-scope tile's 266, 8192^3 307 against 271, 2048^3 259 against 226.
+// Partial tiles move back inside the operands (at least a tile each way), and need k to
+// fill one unrolled stretch: 3000^3 185 against 168, but (16, 1000, 1000) 158 against
+// 160. The tile follows the operands' layout (`a_rows`: a row-major,
 // `b_rows`: b row-major; else transposed), each the fastest measured for it at 4096^3:
 // 128 x 256 with 32-deep k slices, 32 of them unrolled (nn 290, tn 313); with b transposed
 // (a Linear layer's x W^T) 64-deep slices, 16 unrolled (292 against 236); both transposed
@@ -99,7 +101,7 @@ struct Coop2Gemm {
 // SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
 // product (for measuring and testing); SILICA_VULKAN_NO_COOPMAT2=1 turns the GEMM off.
 // `bf16`: for bf16 operands (matmul_coopmat2_bf16).
-Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t batches, bool a_rows,
+Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, int64_t batches, bool a_rows,
                      bool b_rows, bool bf16) {
   const DeviceFeatures& f = pd.features;
   static const bool off = std::getenv("SILICA_VULKAN_NO_COOPMAT2") != nullptr;
@@ -110,8 +112,10 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t bat
   if (force) {
     Coop2Gemm g{module};
     if (std::sscanf(force, "%ux%ux%ux%u", &g.bm, &g.bn, &g.bk, &g.unroll) == 4 && g.bm && g.bn && g.bk &&
-        g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0)
+        g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0) {
+      g.edges = (M % g.bm || N % g.bn) && M >= g.bm && N >= g.bn;
       return g;
+    }
     static const bool once = std::fprintf(stderr,
                                           "silica vulkan: SILICA_VULKAN_COOPMAT2_TILE=%s ignored: expected "
                                           "BMxBNxBKxUNROLL with BM, BN, BK multiples of %u, %u, %u\n",
@@ -121,8 +125,9 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t bat
   Coop2Gemm g{module};
   if (a_rows && !b_rows) g.bk = 64, g.unroll = 16;
   if (!a_rows && !b_rows) g.bm = 256, g.bn = 128;
-  if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || M % g.bm != 0 || N % g.bn != 0 ||
-      !fills_gpu(M, N, batches, g.bm, g.bn))
+  g.edges = M % g.bm || N % g.bn;
+  if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || !fills_gpu(M, N, batches, g.bm, g.bn) ||
+      (g.edges && (M < g.bm || N < g.bn || K < g.unroll * g.bk)))
     return {};
   return g;
 }
@@ -288,7 +293,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
                      in_place && big && large_f32_gemm(M, N, bt.count);
   // matmul_coopmat2 writes f32 or the operands' dtype.
   const Coop2Gemm coop2 = coop && (y.dtype == SILICA_F32 || y.dtype == a.dtype)
-                              ? coop2_gemm(dev.physical(), M, N, bt.count, a_rows, b_rows, native_bf16)
+                              ? coop2_gemm(dev.physical(), M, N, K, bt.count, a_rows, b_rows, native_bf16)
                               : Coop2Gemm{};
   // Records the product through `c2` where it names a module, else through the kernel
   // picked above. *skipped: c2's kernel could not take it (operands or output not on
@@ -317,7 +322,8 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       *skipped = !whole_chunks(8) || y_base % y_per != 0 || (bt.count > 1 && M * N % y_per != 0);
       if (*skipped) return SILICA_OK;
       l.spec(c2.bm).spec(c2.bn).spec(c2.bk);
-      l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll);
+      const uint32_t tail = K % (int64_t{c2.unroll} * c2.bk) >= c2.bk ? 8 : 1;
+      l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll).spec(c2.edges).spec(tail);
       const SilicaStatus st = l.prepare();
       *built = st == SILICA_OK;
       *skipped = !*built;
