@@ -16,9 +16,10 @@
 // bf16 output. Sound because 16-bit values here only move as bits (uint16_t buffers) and
 // meet their type in the matrices.
 //
-// The tile (BM, BN, BK), the unroll and the workgroup size are specialization constants:
-// the host picks the tile per operand layout and takes the largest workgroup of the
-// device's flexible f16 shapes (coop2_gemm in kernels_matmul.cpp).
+// The tile (BM, BN, BK), the unroll, the workgroup size, EDGES and TAIL are specialization
+// constants: the host picks the tile per operand layout, takes the largest workgroup of the
+// device's flexible f16 shapes and sets the last two per product (coop2_gemm and run_matmul
+// in kernels_matmul.cpp).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_cooperative_matrix : require
