@@ -86,6 +86,7 @@ struct Coop2Gemm {
   const char* module = nullptr;  // null: not for this product
   uint32_t bm = 128, bn = 256, bk = 32, unroll = 32;
   bool edges = false;  // partial tiles: edge workgroups move back inside (the shader's EDGES)
+  uint32_t tail = 1;   // whole k slices left after the unrolled ones go 8 an iteration, if any (TAIL)
 };
 
 // Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
@@ -108,13 +109,17 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   if (off || g_coop2_failed || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
   const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
   const uint32_t* q = f.coopmat2_granularity;
+  const auto with_tail = [K](Coop2Gemm g) {
+    g.tail = K % (int64_t{g.unroll} * g.bk) >= g.bk ? 8 : 1;
+    return g;
+  };
   static const char* force = std::getenv("SILICA_VULKAN_COOPMAT2_TILE");
   if (force) {
     Coop2Gemm g{module};
     if (std::sscanf(force, "%ux%ux%ux%u", &g.bm, &g.bn, &g.bk, &g.unroll) == 4 && g.bm && g.bn && g.bk &&
         g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0) {
       g.edges = (M % g.bm || N % g.bn) && M >= g.bm && N >= g.bn;
-      return g;
+      return with_tail(g);
     }
     static const bool once = std::fprintf(stderr,
                                           "silica vulkan: SILICA_VULKAN_COOPMAT2_TILE=%s ignored: expected "
@@ -129,7 +134,7 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || !fills_gpu(M, N, batches, g.bm, g.bn) ||
       (g.edges && (M < g.bm || N < g.bn || K < g.unroll * g.bk)))
     return {};
-  return g;
+  return with_tail(g);
 }
 
 // The batch dims of a product after dropping size-1 ones and merging dims that a, b (and
@@ -322,8 +327,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       *skipped = !whole_chunks(8) || y_base % y_per != 0 || (bt.count > 1 && M * N % y_per != 0);
       if (*skipped) return SILICA_OK;
       l.spec(c2.bm).spec(c2.bn).spec(c2.bk);
-      const uint32_t tail = K % (int64_t{c2.unroll} * c2.bk) >= c2.bk ? 8 : 1;
-      l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll).spec(c2.edges).spec(tail);
+      l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll).spec(c2.edges).spec(c2.tail);
       const SilicaStatus st = l.prepare();
       *built = st == SILICA_OK;
       *skipped = !*built;
