@@ -84,9 +84,10 @@ std::atomic<bool> g_coop2_failed{false};
 // The workgroup-scope GEMM (matmul_coopmat2.comp) for one product: its module and tile.
 struct Coop2Gemm {
   const char* module = nullptr;  // null: not for this product
-  uint32_t bm = 128, bn = 256, bk = 32, unroll = 32;
-  bool edges = false;  // partial tiles: edge workgroups move back inside (the shader's EDGES)
-  uint32_t tail = 1;   // whole k slices left after the unrolled ones go 8 an iteration, if any (TAIL)
+  uint32_t bm = 128, bn = 256, bk = 64, unroll = 16;
+  bool edges = false;   // partial tiles: edge workgroups move back inside (the shader's EDGES)
+  uint32_t tail = 1;    // whole k slices left after the unrolled ones go 8 an iteration, if any (TAIL)
+  bool inside = false;  // every tile inside the operands (whole or moved) and k whole slices (INSIDE)
 };
 
 // Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
@@ -109,8 +110,10 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   if (off || g_coop2_failed || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
   const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
   const uint32_t* q = f.coopmat2_granularity;
-  const auto with_tail = [K](Coop2Gemm g) {
+  // The choices that follow from the tile: TAIL and INSIDE.
+  const auto with_choices = [M, N, K](Coop2Gemm g) {
     g.tail = K % (int64_t{g.unroll} * g.bk) >= g.bk ? 8 : 1;
+    g.inside = M >= g.bm && N >= g.bn && K % g.bk == 0;
     return g;
   };
   static const char* force = std::getenv("SILICA_VULKAN_COOPMAT2_TILE");
@@ -119,7 +122,7 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
     if (std::sscanf(force, "%ux%ux%ux%u", &g.bm, &g.bn, &g.bk, &g.unroll) == 4 && g.bm && g.bn && g.bk &&
         g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0) {
       g.edges = (M % g.bm || N % g.bn) && M >= g.bm && N >= g.bn;
-      return with_tail(g);
+      return with_choices(g);
     }
     static const bool once = std::fprintf(stderr,
                                           "silica vulkan: SILICA_VULKAN_COOPMAT2_TILE=%s ignored: expected "
@@ -128,13 +131,12 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
     (void)once;
   }
   Coop2Gemm g{module};
-  if (a_rows && !b_rows) g.bk = 64, g.unroll = 16;
-  if (!a_rows && !b_rows) g.bm = 256, g.bn = 128;
+  if (!a_rows && b_rows) g.bk = 32, g.unroll = 32;
   g.edges = M % g.bm || N % g.bn;
   if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || !fills_gpu(M, N, batches, g.bm, g.bn) ||
       (g.edges && (M < g.bm || N < g.bn || K < g.unroll * g.bk)))
     return {};
-  return with_tail(g);
+  return with_choices(g);
 }
 
 // The batch dims of a product after dropping size-1 ones and merging dims that a, b (and
@@ -328,6 +330,7 @@ SilicaStatus run_matmul(Device& dev, int32_t, const SilicaTensorDesc* in, int32_
       if (*skipped) return SILICA_OK;
       l.spec(c2.bm).spec(c2.bn).spec(c2.bk);
       l.spec(dev.physical().features.coopmat2_invocations).spec(c2.unroll).spec(c2.edges).spec(c2.tail);
+      l.spec(c2.inside).spec(N % y_per == 0);
       const SilicaStatus st = l.prepare();
       *built = st == SILICA_OK;
       *skipped = !*built;
