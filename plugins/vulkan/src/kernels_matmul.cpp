@@ -91,15 +91,16 @@ struct Coop2Gemm {
 };
 
 // Where the device has workgroup-scope matrices (NVIDIA's VK_NV_cooperative_matrix2), they
-// take products of at least 128 tiles: on an H200, f16 4096^3 ran at 290-295 TFLOP/s against
-// the 128 x 256 subgroup-scope tile's 266, 8192^3 307 against 271, 2048^3 259 against 226.
+// take products of at least 128 tiles: on an H200, f16 4096^3 ran at 312 TFLOP/s against
+// the 128 x 256 subgroup-scope tile's 266, 8192^3 314 against 271, 2048^3 306 against 226.
 // Partial tiles move back inside the operands (at least a tile each way), and need k to
-// fill one unrolled stretch: 3000^3 185 against 168, but (16, 1000, 1000) 158 against
-// 160. The tile follows the operands' layout (`a_rows`: a row-major,
-// `b_rows`: b row-major; else transposed), each the fastest measured for it at 4096^3:
-// 128 x 256 with 32-deep k slices, 32 of them unrolled (nn 290, tn 313); with b transposed
-// (a Linear layer's x W^T) 64-deep slices, 16 unrolled (292 against 236); both transposed
-// 256 x 128 (278 against 247). docs/benchmarks.md has the tiles measured.
+// fill one unrolled stretch: 3000^3 184 against 168, but (16, 1000, 1000) 162 against
+// 160. The tile follows the operands' layout (`a_rows`: a row-major, `b_rows`: b
+// row-major; else transposed), each the fastest measured for it at 4096^3: 128 x 256 with
+// 64-deep k slices, 16 of them unrolled (nn 312, nt 295, tt 310); with a transposed
+// 32-deep slices, 32 unrolled (323 against 312). Partial tiles keep the tiles measured
+// fastest for them (32-deep slices except with b transposed; both transposed 256 x 128).
+// docs/benchmarks.md has the tiles measured.
 // SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
 // product (for measuring and testing); SILICA_VULKAN_NO_COOPMAT2=1 turns the GEMM off.
 // `bf16`: for bf16 operands (matmul_coopmat2_bf16).
@@ -131,7 +132,14 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
     (void)once;
   }
   Coop2Gemm g{module};
-  if (!a_rows && b_rows) g.bk = 32, g.unroll = 32;
+  if (M % g.bm || N % g.bn) {
+    // Partial tiles run faster with 32-deep slices, except with b transposed: 3000^3 nn 184
+    // against 167, both transposed (256 x 128) 175 against 161; 4000^3 nn 283 against 229.
+    if (b_rows) g.bk = 32, g.unroll = 32;
+    if (!a_rows && !b_rows) g.bm = 256, g.bn = 128, g.bk = 32, g.unroll = 32;
+  } else if (!a_rows && b_rows) {
+    g.bk = 32, g.unroll = 32;
+  }
   g.edges = M % g.bm || N % g.bn;
   if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || !fills_gpu(M, N, batches, g.bm, g.bn) ||
       (g.edges && (M < g.bm || N < g.bn || K < g.unroll * g.bk)))
