@@ -45,10 +45,12 @@ layout(constant_id = 10) const uint UNROLL = 8;  // k slices per iteration of th
 // (A clamped edge ran 3000^3 at 141 TFLOP/s, this 185; storing only the new part through a
 // tensor view's clip made every product slow: 4096^3 187 against 293.)
 layout(constant_id = 11) const bool EDGES = false;
-// Whole k slices left after the unrolled stretches, taken TAIL an iteration: the host asks
-// for 8 where some are left (2560^3: 208 TFLOP/s against 189 one at a time) and 1 where
-// none are, which keeps that loop out of the code (with it, b transposed at 4096^3 ran 278
-// against 291).
+// Whole k slices left after the unrolled stretches, taken TAIL an iteration, then one at a
+// time: the host asks for 8 where some are left (2560^3: 208 TFLOP/s against 189 one at a
+// time) and, where none are, 0, which leaves both loops out of the code (4096^3 a
+// transposed 334 against 319 with the one-slice loop, b transposed 300 against 295; with
+// the 8-slice loop 278 against 291), or 1 for nn, which runs its never-taken one-slice loop
+// faster than none (309 against 305).
 layout(constant_id = 12) const uint TAIL = 1;
 // Every workgroup's tile lies inside the operands (whole tiles, or EDGES) and k is whole
 // slices: the clamped code is left out and the tile is stored through an unclamped layout
@@ -156,7 +158,9 @@ void main() {
           [[unroll]] for (uint j = 0; j < TAIL; ++j) NEXT_SLICE
         }
       }
-      while (k0 + BK <= K) NEXT_SLICE
+      if (TAIL > 0) {
+        while (k0 + BK <= K) NEXT_SLICE
+      }
     }
     if (!INSIDE) {
       for (; k0 < K; k0 += BK) {

@@ -86,7 +86,7 @@ struct Coop2Gemm {
   const char* module = nullptr;  // null: not for this product
   uint32_t bm = 128, bn = 256, bk = 64, unroll = 16;
   bool edges = false;   // partial tiles: edge workgroups move back inside (the shader's EDGES)
-  uint32_t tail = 1;    // whole k slices left after the unrolled ones go 8 an iteration, if any (TAIL)
+  uint32_t tail = 1;    // whole k slices left after the unrolled ones: 8 an iteration, or none (TAIL)
   bool inside = false;  // every tile inside the operands (whole or moved) and k whole slices (INSIDE)
 };
 
@@ -112,8 +112,8 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
   const uint32_t* q = f.coopmat2_granularity;
   // The choices that follow from the tile: TAIL and INSIDE.
-  const auto with_choices = [M, N, K](Coop2Gemm g) {
-    g.tail = K % (int64_t{g.unroll} * g.bk) >= g.bk ? 8 : 1;
+  const auto with_choices = [M, N, K, a_rows, b_rows](Coop2Gemm g) {
+    g.tail = K % (int64_t{g.unroll} * g.bk) >= g.bk ? 8 : a_rows && b_rows ? 1 : 0;
     g.inside = M >= g.bm && N >= g.bn && K % g.bk == 0;
     return g;
   };
