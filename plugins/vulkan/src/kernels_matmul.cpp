@@ -98,7 +98,7 @@ struct Coop2Gemm {
 // 160. The tile follows the operands' layout (`a_rows`: a row-major, `b_rows`: b
 // row-major; else transposed), each the fastest measured for it at 4096^3: 128 x 256 with
 // 64-deep k slices, 16 of them unrolled (nn 312, nt 295, tt 310); with a transposed
-// 32-deep slices, 32 unrolled (323 against 312). Partial tiles keep the tiles measured
+// 32-deep slices, 32 unrolled (335 against 312). Partial tiles keep the tiles measured
 // fastest for them (32-deep slices except with b transposed; both transposed 256 x 128).
 // docs/benchmarks.md has the tiles measured.
 // SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
