@@ -6,20 +6,21 @@
 // matmul_coopmat.comp has to spell out with 16 x 16 subgroup matrices). f16 a and b, f32
 // accumulation, f32 or f16 output. Same parameters and grid as matmul.comp.
 //
-// Three hints took it from 59 to 292 TFLOP/s (4096^3 f16 on an H200; docs/benchmarks.md):
+// Four hints took it from 59 to 312 TFLOP/s (4096^3 f16 on an H200; docs/benchmarks.md):
 // strides and bases masked to the 16-byte alignment the host checked, the k loop unrolled
-// UNROLL slices deep, over which the compiler overlaps loads and products, and the
-// unrolled loads addressed from one moving base element through fixed slices.
+// UNROLL slices deep, over which the compiler overlaps loads and products, the unrolled
+// loads addressed from one moving base element through fixed slices, and only the code a
+// product runs (INSIDE, TAIL), with an unclamped store where every tile lies inside.
 //
 // BF16: like matmul_coopmat.comp, the module matmul_coopmat2_bf16 is this one with its
 // 16-bit float type re-encoded as bfloat16 (tools/spirv_bf16.cpp): bf16 a and b, f32 or
 // bf16 output. Sound because 16-bit values here only move as bits (uint16_t buffers) and
 // meet their type in the matrices.
 //
-// The tile (BM, BN, BK), the unroll, the workgroup size, EDGES and TAIL are specialization
-// constants: the host picks the tile per operand layout, takes the largest workgroup of the
-// device's flexible f16 shapes and sets the last two per product (coop2_gemm and run_matmul
-// in kernels_matmul.cpp).
+// The tile (BM, BN, BK), the unroll, the workgroup size, EDGES, TAIL, INSIDE and
+// Y_ROWS_ALIGNED are specialization constants: the host picks the tile per operand layout,
+// takes the largest workgroup of the device's flexible f16 shapes and sets the last four
+// per product (coop2_gemm and run_matmul in kernels_matmul.cpp).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_cooperative_matrix : require
