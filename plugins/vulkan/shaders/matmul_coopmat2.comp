@@ -72,17 +72,6 @@ layout(std430, set = 0, binding = 3) readonly buffer b_block { uint16_t b_h[]; }
 #define ACC_T(type) coopmat<type, gl_ScopeWorkgroup, BM, BN, gl_MatrixUseAccumulator>
 #define CLAMP gl_CooperativeMatrixClampModeConstantNV
 
-// a's and b's (BM x BK, BK x BN) blocks of the k slice at k0, through layouts `la`, `lb`
-// of the operands as stored: a (M, K) or, transposed, (K, M); b (K, N) or (N, K). A
-// transposed operand is read through a view that swaps its two dims.
-#define LOAD_SLICE(la, lb, k0)                                                              \
-  {                                                                                         \
-    if (A_K_FAST) coopMatLoadTensorNV(ma, a_h, a_base, sliceTensorLayoutNV(la, m0, BM, k0, BK)); \
-    else coopMatLoadTensorNV(ma, a_h, a_base, sliceTensorLayoutNV(la, k0, BK, m0, BM), swap); \
-    if (B_N_FAST) coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb, k0, BK, n0, BN)); \
-    else coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb, n0, BN, k0, BK), swap); \
-  }
-
 // The product of the slice at element a_at of a and b_at of b through the first slice's
 // blocks `sa`, `sb`, then on to the next slice (a_step, b_step elements on).
 #define NEXT_SLICE                                        \
@@ -164,8 +153,14 @@ void main() {
       }
     }
     if (!INSIDE) {
+      // a's and b's (BM x BK, BK x BN) blocks of the k slice at k0, through the clamped
+      // layouts of the operands as stored: a (M, K) or, transposed, (K, M); b (K, N) or
+      // (N, K). A transposed operand is read through a view that swaps its two dims.
       for (; k0 < K; k0 += BK) {
-        LOAD_SLICE(la_c, lb_c, k0)
+        if (A_K_FAST) coopMatLoadTensorNV(ma, a_h, a_base, sliceTensorLayoutNV(la_c, m0, BM, k0, BK));
+        else coopMatLoadTensorNV(ma, a_h, a_base, sliceTensorLayoutNV(la_c, k0, BK, m0, BM), swap);
+        if (B_N_FAST) coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb_c, k0, BK, n0, BN));
+        else coopMatLoadTensorNV(mb, b_h, b_base, sliceTensorLayoutNV(lb_c, n0, BN, k0, BK), swap);
         acc = coopMatMulAdd(ma, mb, acc);
       }
     }
