@@ -262,11 +262,13 @@ void coopmat2_nv_probe(VkInstance instance, VkPhysicalDevice pd, const VkPhysica
   if (!list || list(pd, &n, nullptr) != VK_SUCCESS) return;
   std::vector<khr::FlexibleDimensionsProperties> shapes(n);
   if (list(pd, &n, shapes.data()) != VK_SUCCESS) return;
-  std::vector<MatrixShape> listed;
-  for (const auto& s : shapes)
-    listed.push_back({s.MGranularity, s.NGranularity, s.KGranularity, s.AType, s.BType, s.CType, s.ResultType,
-                      s.scope, s.workgroupInvocations});
-  print_shapes(listed, "NV coopmat2 flexible");
+  if (verbose) {
+    std::vector<MatrixShape> listed;
+    for (const auto& s : shapes)
+      listed.push_back({s.MGranularity, s.NGranularity, s.KGranularity, s.AType, s.BType, s.CType,
+                        s.ResultType, s.scope, s.workgroupInvocations});
+    print_shapes(listed, "NV coopmat2 flexible");
+  }
   // The largest workgroup for f16 (on an H200 the list offers 32 to 256 invocations, and
   // 32 ran a 128 x 128 tile at 13 TFLOP/s), then whether bf16 has the same.
   const auto fits = [&](const khr::FlexibleDimensionsProperties& s, uint32_t ab) {
