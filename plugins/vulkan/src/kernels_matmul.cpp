@@ -99,7 +99,7 @@ struct Coop2Gemm {
 // row-major; else transposed), each the fastest measured for it at 4096^3: 128 x 256 with
 // 64-deep k slices, 16 of them unrolled (nn 312, nt 295, tt 310); with a transposed
 // 32-deep slices, 32 unrolled (335 against 312). Partial tiles keep the tiles measured
-// fastest for them (32-deep slices except with b transposed; both transposed 256 x 128).
+// fastest for them (32-deep slices except where only b is transposed; both transposed 256 x 128).
 // docs/benchmarks.md has the tiles measured.
 // SILICA_VULKAN_COOPMAT2_TILE=BMxBNxBKxUNROLL takes another tile for every tensor-core
 // product (for measuring and testing); SILICA_VULKAN_NO_COOPMAT2=1 turns the GEMM off.
