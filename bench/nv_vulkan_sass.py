@@ -42,8 +42,9 @@ def programs(cache):
     """The decompressed program blobs of a pipeline-cache file."""
     found, at = [], 0
     while (at := cache.find(ZSTD_MAGIC, at)) >= 0:
-        # A frame runs to the end of its data; zstd stops there and ignores what follows
-        # only when told the frame's end, so decompress from each magic and keep what works.
+        # The cache gives no frame lengths: decompress from each magic to the end of the
+        # file. zstd writes the frame and stops with an error at the first bytes after it
+        # that are no frame; a magic inside compressed data yields no program and is skipped.
         run = subprocess.run(["zstd", "-d", "-c", "-q"], input=cache[at:], capture_output=True)
         if run.stdout.startswith(b"NVDA"):
             found.append(run.stdout)

@@ -86,7 +86,7 @@ struct Coop2Gemm {
   const char* module = nullptr;  // null: not for this product
   uint32_t bm = 128, bn = 256, bk = 64, unroll = 16;
   bool edges = false;   // partial tiles: edge workgroups move back inside (the shader's EDGES)
-  uint32_t tail = 1;    // whole k slices left after the unrolled ones: 8 an iteration, or none (TAIL)
+  uint32_t tail = 1;    // whole k slices left after the unrolled ones: 8 an iteration, 1, or none (TAIL)
   bool inside = false;  // every tile inside the operands (whole or moved) and k whole slices (INSIDE)
 };
 
@@ -111,8 +111,10 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   if (off || g_coop2_failed || f.coopmat2_invocations == 0 || (bf16 && !f.coopmat2_bf16)) return {};
   const char* module = bf16 ? "matmul_coopmat2_bf16" : "matmul_coopmat2";
   const uint32_t* q = f.coopmat2_granularity;
-  // The choices that follow from the tile: TAIL and INSIDE.
+  // The choices that follow from the tile: EDGES (only where a tile fits each way; smaller
+  // partial products keep the clamped loads), TAIL and INSIDE.
   const auto with_choices = [M, N, K, a_rows, b_rows](Coop2Gemm g) {
+    g.edges = (M % g.bm || N % g.bn) && M >= g.bm && N >= g.bn;
     g.tail = K % (int64_t{g.unroll} * g.bk) >= g.bk ? 8 : a_rows && b_rows ? 1 : 0;
     g.inside = M >= g.bm && N >= g.bn && K % g.bk == 0;
     return g;
@@ -121,10 +123,8 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   if (force) {
     Coop2Gemm g{module};
     if (std::sscanf(force, "%ux%ux%ux%u", &g.bm, &g.bn, &g.bk, &g.unroll) == 4 && g.bm && g.bn && g.bk &&
-        g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0) {
-      g.edges = (M % g.bm || N % g.bn) && M >= g.bm && N >= g.bn;
+        g.unroll && g.bm % q[0] == 0 && g.bn % q[1] == 0 && g.bk % q[2] == 0)
       return with_choices(g);
-    }
     static const bool once = std::fprintf(stderr,
                                           "silica vulkan: SILICA_VULKAN_COOPMAT2_TILE=%s ignored: expected "
                                           "BMxBNxBKxUNROLL with BM, BN, BK multiples of %u, %u, %u\n",
@@ -141,9 +141,9 @@ Coop2Gemm coop2_gemm(const PhysicalDevice& pd, int64_t M, int64_t N, int64_t K, 
   } else if (!a_rows && b_rows) {
     g.bk = 32, g.unroll = 32;
   }
-  g.edges = M % g.bm || N % g.bn;
+  const bool partial = M % g.bm || N % g.bn;
   if (g.bm % q[0] || g.bn % q[1] || g.bk % q[2] || !fills_gpu(M, N, batches, g.bm, g.bn) ||
-      (g.edges && (M < g.bm || N < g.bn || K < g.unroll * g.bk)))
+      (partial && (M < g.bm || N < g.bn || K < g.unroll * g.bk)))
     return {};
   return with_choices(g);
 }
