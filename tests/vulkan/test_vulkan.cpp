@@ -4,6 +4,7 @@
 // two threads. Every test skips when no Vulkan device is present.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -20,12 +21,14 @@ bool has_vulkan() {
   return false;
 }
 
-#define REQUIRE_VULKAN()                                                                    \
-  do {                                                                                      \
+#define REQUIRE_VULKAN()                                                                         \
+  do {                                                                                           \
     if (!has_vulkan()) GTEST_SKIP() << "no Vulkan device (apt-get install mesa-vulkan-drivers)"; \
   } while (0)
 
-TensorOptions on_vulkan(DType dtype = DType::f32) { return TensorOptions(dtype).with_device(Device("vulkan")); }
+TensorOptions on_vulkan(DType dtype = DType::f32) {
+  return TensorOptions(dtype).with_device(Device("vulkan"));
+}
 
 std::vector<double> iota(int64_t n, double scale) {
   std::vector<double> v(static_cast<size_t>(n));
@@ -84,7 +87,8 @@ TEST(Vulkan, BadClassTargetIsReported) {
     cross_entropy(logits, target).to_vector<float>();
     FAIL() << "target 12 of 10 classes should fail";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("target 12 is out of range for 10 classes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("target 12 is out of range for 10 classes"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -125,7 +129,8 @@ TEST(Vulkan, TwoThreadsShareTheDevice) {
   // As a DataLoader does: one thread moves batches to the device while another computes.
   std::vector<Tensor> moved(64);
   std::thread loader([&] {
-    for (size_t i = 0; i < moved.size(); ++i) moved[i] = full({256, 64}, static_cast<double>(i)).to(Device("vulkan"));
+    for (size_t i = 0; i < moved.size(); ++i)
+      moved[i] = full({256, 64}, static_cast<double>(i)).to(Device("vulkan"));
   });
   Tensor acc = zeros({256, 64}, on_vulkan());
   for (int i = 0; i < 200; ++i) acc = acc + 1.0;
@@ -139,12 +144,49 @@ TEST(Vulkan, NarrowDtypesDoNotRaceOnSharedWords) {
   REQUIRE_VULKAN();
   // Neighbouring u8 / f16 elements share 32-bit words; each is written by its own invocation.
   Tensor x = arange(0.0, 4099.0, 1.0, on_vulkan());
-  std::vector<int64_t> bytes = (x.to(DType::u8) + from_vector(std::vector<int32_t>{1}).to(Device("vulkan")).to(DType::u8))
-                                   .to(DType::i64)
-                                   .to_vector<int64_t>();
+  std::vector<int64_t> bytes =
+      (x.to(DType::u8) + from_vector(std::vector<int32_t>{1}).to(Device("vulkan")).to(DType::u8))
+          .to(DType::i64)
+          .to_vector<int64_t>();
   for (int64_t i = 0; i < 4099; ++i) ASSERT_EQ(bytes[static_cast<size_t>(i)], (i + 1) % 256) << i;
   std::vector<float> halves = (x.to(DType::f16) * 2.0).to_vector<float>();
-  for (int64_t i = 0; i < 2048; ++i) ASSERT_EQ(halves[static_cast<size_t>(i)], static_cast<float>(2 * i)) << i;
+  for (int64_t i = 0; i < 2048; ++i)
+    ASSERT_EQ(halves[static_cast<size_t>(i)], static_cast<float>(2 * i)) << i;
+}
+
+TEST(Vulkan, TransposedViewsCopyExactly) {
+  REQUIRE_VULKAN();
+  // contiguous() of a transposed view takes the tiled transpose (2- and 4-byte elements,
+  // rows of x as whole words) or, where that does not apply (odd rows of 2-byte elements,
+  // 1- and 8-byte elements, batch dims that do not merge), the strided copy: sizes around
+  // its tiles (64 rows by 128 bytes), rows of whole 16-byte chunks or not, batches, and
+  // transposed slices of wider matrices.
+  manual_seed(11);
+  const Device gpu("vulkan");
+  for (DType dtype : {DType::f32, DType::f16, DType::bf16, DType::i32, DType::u8, DType::i64}) {
+    for (Shape shape : {Shape{2, 2}, Shape{63, 65}, Shape{64, 64}, Shape{130, 67}, Shape{67, 130},
+                        Shape{3, 33, 96}, Shape{2, 3, 70, 34}, Shape{2, 136, 200}}) {
+      Tensor x = (randn(shape) * 100.0).to(dtype);
+      Tensor want = x.mT().contiguous();
+      Tensor got = x.to(gpu).mT().contiguous().to(Device());
+      ASSERT_EQ(got.shape(), want.shape());
+      EXPECT_EQ(got.to(DType::f64).to_vector<double>(), want.to(DType::f64).to_vector<double>())
+          << dtype_name(dtype) << " " << shape_str(shape);
+    }
+    // A transposed slice (rows of x longer than the slice), and batch dims permuted so
+    // they do not merge.
+    for (auto [rows, cols, start, length] : {std::array<int64_t, 4>{40, 100, 10, 50}, {48, 128, 16, 64}}) {
+      Tensor slice = (randn({2, rows, cols}) * 100.0).to(dtype).narrow(2, start, length);
+      EXPECT_EQ(slice.to(gpu).mT().contiguous().to(Device()).to(DType::f64).to_vector<double>(),
+                slice.mT().contiguous().to(DType::f64).to_vector<double>())
+          << dtype_name(dtype) << " " << rows << "x" << cols;
+    }
+    Tensor batched = (randn({3, 4, 20, 30}) * 100.0).to(dtype);
+    EXPECT_EQ(
+        batched.to(gpu).permute({1, 0, 3, 2}).contiguous().to(Device()).to(DType::f64).to_vector<double>(),
+        batched.permute({1, 0, 3, 2}).contiguous().to(DType::f64).to_vector<double>())
+        << dtype_name(dtype);
+  }
 }
 
 TEST(Vulkan, MatmulMatchesTheCpuOnTiledSizes) {

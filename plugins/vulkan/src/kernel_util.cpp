@@ -154,6 +154,15 @@ SilicaStatus Launch::run(uint32_t gx, uint32_t gy, uint32_t gz) {
   return device_.dispatch(info_);
 }
 
+bool contiguous(const SilicaTensorDesc& d) {
+  int64_t expected = 1;
+  for (int i = d.ndim - 1; i >= 0; --i) {
+    if (d.shape[i] != 1 && d.strides[i] != expected) return false;
+    expected *= d.shape[i];
+  }
+  return true;
+}
+
 SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols, int32_t dtype) {
   SilicaTensorDesc d{};
   d.buffer = b;

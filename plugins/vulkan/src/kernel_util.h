@@ -23,6 +23,8 @@ constexpr uint32_t kAll = kNumeric | bit(SILICA_BOOL);
 int64_t numel(const SilicaTensorDesc& d);
 int64_t dtype_bytes(int32_t dtype);
 const char* dtype_label(int32_t dtype);
+/// Row-major without gaps (the strides of size-1 dims do not count).
+bool contiguous(const SilicaTensorDesc& d);
 /// "(2,3) f32".
 std::string describe(const SilicaTensorDesc& d);
 
@@ -90,6 +92,12 @@ class Launch {
 SilicaTensorDesc temp_desc(Buffer* b, int64_t rows, int64_t cols, int32_t dtype = SILICA_F32);
 /// y (n) = the sum over axis 0 of partial results x (S, n).
 SilicaStatus sum_rows(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y);
+
+/// Records y = x through shaders/transpose.comp where x's last two dims are transposed
+/// (a unit stride along dim -2), y is contiguous, the elements have 2 or 4 bytes and the
+/// batch dims walk x as one stride (kernels_transpose.cpp); false, with nothing recorded,
+/// where it does not apply. *st: the recording's status.
+bool copy_transposed(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y, SilicaStatus* st);
 
 /// Parameter word index where the strided layout's op-specific words start.
 constexpr int kExtra = 48;

@@ -13,15 +13,6 @@ namespace {
 
 constexpr uint32_t kLocal = 256;
 
-bool contiguous(const SilicaTensorDesc& d) {
-  int64_t expected = 1;
-  for (int i = d.ndim - 1; i >= 0; --i) {
-    if (d.shape[i] != 1 && d.strides[i] != expected) return false;
-    expected *= d.shape[i];
-  }
-  return true;
-}
-
 bool same_layout(const SilicaTensorDesc& a, const SilicaTensorDesc& b) {
   if (a.dtype != b.dtype || a.ndim != b.ndim) return false;
   for (int i = 0; i < a.ndim; ++i)
@@ -33,17 +24,21 @@ bool same_layout(const SilicaTensorDesc& a, const SilicaTensorDesc& b) {
 SilicaStatus adam_update(Device& dev, const SilicaTensorDesc* in, int32_t num_in, const SilicaTensorDesc* out,
                          int32_t num_out, const SilicaAttrs* a) {
   const bool amsgrad = a->num_ints >= 2 && a->ints[1] != 0;
-  bool ok = num_in == 1 && num_out == (amsgrad ? 4 : 3) && a->num_floats >= 4 && a->num_ints >= 1 && a->ints[0] >= 1;
+  bool ok = num_in == 1 && num_out == (amsgrad ? 4 : 3) && a->num_floats >= 4 && a->num_ints >= 1 &&
+            a->ints[0] >= 1;
   for (int i = 0; ok && i < num_out; ++i) ok = same_layout(in[0], out[i]);
   if (!ok) {
     std::string got = "g " + (num_in > 0 ? describe(in[0]) : std::string("missing"));
     for (int i = 0; i < num_out; ++i) got += ", out " + describe(out[i]);
-    return fail(SILICA_ERROR_INVALID,
-                "adam_update: expects g and p, m, v (and vmax with amsgrad) contiguous, of one shape and dtype, "
-                "floats lr, beta1, beta2, eps and ints step >= 1, amsgrad; got " + got);
+    return fail(
+        SILICA_ERROR_INVALID,
+        "adam_update: expects g and p, m, v (and vmax with amsgrad) contiguous, of one shape and dtype, "
+        "floats lr, beta1, beta2, eps and ints step >= 1, amsgrad; got " +
+            got);
   }
   const int64_t n = numel(in[0]);
-  if (n >= (int64_t{1} << 31)) return fail(SILICA_ERROR_UNSUPPORTED, describe(in[0]) + " has more than 2^31 elements");
+  if (n >= (int64_t{1} << 31))
+    return fail(SILICA_ERROR_UNSUPPORTED, describe(in[0]) + " has more than 2^31 elements");
 
   // The constants exactly as the CPU kernel forms them: in double, each rounded once to float.
   const double lr = a->floats[0], b1 = a->floats[1], b2 = a->floats[2], eps = a->floats[3];
