@@ -4,6 +4,7 @@ bench/bench_device_matmul.cpp, for a side-by-side comparison (bench/run_gpu_benc
 
     python3 bench/torch_gpu_reference.py [--device cuda] [--dtype f32,f16,bf16,f32-tf32]
                                          [--n 4096] [--batch 1] [--min-time 1] [--layout nn]
+                                         [--op matmul|copy]
 
 Prints one line per dtype, in bench_device_matmul's format:
     matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device cuda:0 (NVIDIA H100 80GB HBM3))
@@ -20,6 +21,10 @@ computes; the line ends with the setting that was in force). The extra row "f32-
 allowed (PyTorch may round inputs to 10-bit mantissas on tensor cores) for reference only;
 it is not the same arithmetic as Silica's f32. f16 and bf16 use PyTorch's defaults
 (reduced-precision reductions allowed, as cuBLAS does by default).
+
+--op copy times a.clone(memory_format=torch.contiguous_format) instead, as
+bench_device_matmul --op copy does (with --layout tn a transposed copy): "copy ..." lines
+in GB/s read and written (2 n^2 elements, times the batch).
 
 --device cpu works too (a smoke test where there is no GPU).
 """
@@ -69,10 +74,10 @@ def tf32_state():
     return f"allow_tf32={torch.backends.cuda.matmul.allow_tf32}"
 
 
-def seconds_per_matmul(a, b, min_time, device):
+def seconds_per_call(op, min_time, device):
     # Warm-up: cuBLAS handle and workspace creation, kernel selection, clocks ramping up.
     for _ in range(3):
-        torch.matmul(a, b)
+        op()
     sync(device)
     # Grow the iteration count like bench_device_matmul.cpp: aim for 1.4x min_time from the
     # last round, at most 10x per round, until one round lasts min_time.
@@ -80,7 +85,7 @@ def seconds_per_matmul(a, b, min_time, device):
     while True:
         start = time.perf_counter()
         for _ in range(iters):
-            torch.matmul(a, b)  # allocates the result each call
+            op()  # allocates the result each call
         sync(device)
         seconds = time.perf_counter() - start
         if seconds >= min_time or iters >= 1 << 30:
@@ -99,6 +104,8 @@ def main():
     ap.add_argument("--min-time", type=float, default=1.0)
     ap.add_argument("--layout", default="nn", choices=["nn", "tn", "nt", "tt"],
                     help="t: that operand stored transposed, as a column-major view (default nn)")
+    ap.add_argument("--op", default="matmul", choices=["matmul", "copy"],
+                    help="copy: a.clone() into a contiguous tensor instead of the product")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads for --device cpu (default: torch's)")
     args = ap.parse_args()
     names = [d for d in args.dtype.split(",") if d]
@@ -132,8 +139,13 @@ def main():
             a = a.mT.contiguous().mT
         if args.layout[1] == "t":
             b = b.mT.contiguous().mT
+        if args.op == "copy":
+            seconds = seconds_per_call(lambda: a.clone(memory_format=torch.contiguous_format), args.min_time, device)
+            print(f"copy {size} {name}: {seconds * 1e3:.4g} ms, "
+                  f"{2 * a.numel() * a.element_size() / seconds * 1e-9:.4g} GB/s (device {label})", flush=True)
+            continue
         try:
-            seconds = seconds_per_matmul(a, b, args.min_time, device)
+            seconds = seconds_per_call(lambda: torch.matmul(a, b), args.min_time, device)
         except RuntimeError as e:  # e.g. f16 matmul on the CPU of an older torch
             print(f"matmul {size} {name}: not supported (device {label}): {str(e).splitlines()[0]}", flush=True)
             continue

@@ -154,8 +154,10 @@ TEST(Vulkan, NarrowDtypesDoNotRaceOnSharedWords) {
     ASSERT_EQ(halves[static_cast<size_t>(i)], static_cast<float>(2 * i)) << i;
 }
 
-TEST(Vulkan, TransposedViewsCopyExactly) {
+TEST(Vulkan, CopiesAreBitExact) {
   REQUIRE_VULKAN();
+  // clone() of a contiguous tensor moves whole 16-byte chunks where its size and both
+  // bases allow (else the strided copy: odd sizes, a slice starting off a boundary);
   // contiguous() of a transposed view takes the tiled transpose (2- and 4-byte elements,
   // rows of x as whole words) or, where that does not apply (odd rows of 2-byte elements,
   // 1- and 8-byte elements, batch dims that do not merge), the strided copy: sizes around
@@ -172,6 +174,18 @@ TEST(Vulkan, TransposedViewsCopyExactly) {
       ASSERT_EQ(got.shape(), want.shape());
       EXPECT_EQ(got.to(DType::f64).to_vector<double>(), want.to(DType::f64).to_vector<double>())
           << dtype_name(dtype) << " " << shape_str(shape);
+      Tensor on_gpu = x.to(gpu);
+      EXPECT_EQ(on_gpu.clone().to(Device()).to(DType::f64).to_vector<double>(),
+                x.to(DType::f64).to_vector<double>())
+          << "clone " << dtype_name(dtype) << " " << shape_str(shape);
+      EXPECT_EQ(on_gpu.reshape({-1})
+                    .narrow(0, 1, x.numel() - 1)
+                    .clone()
+                    .to(Device())
+                    .to(DType::f64)
+                    .to_vector<double>(),
+                x.reshape({-1}).narrow(0, 1, x.numel() - 1).to(DType::f64).to_vector<double>())
+          << "clone of a slice " << dtype_name(dtype) << " " << shape_str(shape);
     }
     // A transposed slice (rows of x longer than the slice), and batch dims permuted so
     // they do not merge.
