@@ -69,7 +69,10 @@ void main() {
         // Word e of the chunk holds elements i0 + Y_CHUNK p + PER_WORD e (and + 1).
         const uint r = Y_CHUNK * p + PER_WORD * e;
         w[e] = tile[r * WORDS + ((j / PER_WORD) ^ swizzle(r))] >> shift;
-        if (PER_WORD == 2) w[e] = (w[e] & 0xffffu) | ((tile[(r + 1) * WORDS + ((j / 2) ^ swizzle(r + 1))] >> shift) << 16);
+        if (PER_WORD == 2) {
+          const uint high = tile[(r + 1) * WORDS + ((j / 2) ^ swizzle(r + 1))] >> shift;
+          w[e] = (w[e] & 0xffffu) | (high << 16);
+        }
       }
 #ifdef SILICA_CHUNKS
       if (jj < C && i0 + Y_CHUNK * p < R) y_c[at / 4] = uvec4(w[0], w[1], w[2], w[3]);

@@ -107,8 +107,8 @@ SilicaStatus strided(Device& dev, const char* shader, int32_t op, const SilicaTe
 
 // COPY: whole 16-byte chunks where x and y are both contiguous, on 16-byte boundaries and
 // in different buffers (copy_chunks.comp; in one buffer they may overlap, and the strided
-// kernel keeps its element order there), the tiled transpose where x's last two dims are swapped, else the
-// strided kernel.
+// kernel keeps its element order there), the tiled transpose where x's last two dims are
+// swapped, else the strided kernel.
 SilicaStatus copy(Device& dev, const SilicaTensorDesc& x, const SilicaTensorDesc& y, const SilicaAttrs* a) {
   const int64_t bytes = numel(y) * dtype_bytes(y.dtype);
   if (x.dtype == y.dtype && x.buffer != y.buffer && contiguous(x) && contiguous(y) && bytes % 16 == 0) {
