@@ -136,6 +136,7 @@ Options parse(int argc, char** argv) {
       usage(("unknown flag " + flag).c_str());
     }
   }
+  if (o.copy && o.check) usage("--check compares products with the CPU; it does not apply to --op copy");
   return o;
 }
 
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
     const silica::Device device = o.device.empty() ? silica::best_device() : silica::Device(o.device);
     const std::string where = device.str() + " (" + device.name() + ")";
     bool checks_ok = true;
-    if (o.check && !o.copy) {
+    if (o.check) {
       for (silica::DType dtype : o.dtypes)
         if (device.supports_dtype(dtype)) checks_ok = check(device, dtype, o.check_n, o) && checks_ok;
     }
@@ -229,12 +230,14 @@ int main(int argc, char** argv) {
       const silica::Tensor a = input(o.n, 1, dtype, device, o.batch, o.a_t),
                            b = input(o.n, 2, dtype, device, o.batch, o.b_t);
       if (o.copy) {
-        const double seconds = time_calls(device, [&] { return a.clone(); }, o.min_time);
+        const double seconds = time_calls(
+            device, [&] { return a.clone(); }, o.min_time);
         const double bytes = 2.0 * static_cast<double>(a.numel() * silica::dtype_size(dtype));
         std::printf("copy %s %s: %.4g ms, %.4g GB/s (device %s)\n", label.c_str(), silica::dtype_name(dtype),
                     seconds * 1e3, bytes / seconds * 1e-9, where.c_str());
       } else {
-        const double seconds = time_calls(device, [&] { return silica::matmul(a, b); }, o.min_time);
+        const double seconds = time_calls(
+            device, [&] { return silica::matmul(a, b); }, o.min_time);
         std::printf("matmul %s %s: %.4g ms, %.4g TFLOP/s (device %s)\n", label.c_str(),
                     silica::dtype_name(dtype), seconds * 1e3, flop / seconds * 1e-12, where.c_str());
       }
