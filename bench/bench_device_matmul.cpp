@@ -3,13 +3,15 @@
 //
 //   build/bin/bench_device_matmul [--device vulkan] [--dtype f32,f16,bf16] [--n 4096]
 //                                 [--batch 1] [--min-time 1] [--check] [--check-n 512]
-//                                 [--layout nn|tn|nt|tt] [--op matmul|copy]
+//                                 [--layout nn|tn|nt|tt] [--op matmul|copy] [--shape MxNxK]
 //
 // Prints one line per dtype:
 //   matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device vulkan:0 (NVIDIA H100 80GB HBM3))
 // FLOP = 2 n^3 (n^3 multiply-adds), times the batch: --batch B multiplies B pairs of n x n
 // matrices in one call ((B, n, n) operands, "matmul n=... batch=B" lines); --layout t stores
-// that operand transposed (a column-major view, as a backward pass multiplies). Each timed call allocates its
+// that operand transposed (a column-major view, as a backward pass multiplies); --shape MxNxK
+// multiplies (M x K) by (K x N) instead of n x n by n x n ("matmul MxNxK=..." lines, FLOP
+// 2 M N K), for shapes whose tile count fills whole waves of the GPU. Each timed call allocates its
 // result, as torch.matmul does, and the device is synchronized once after the timed loop, so the time is
 // device throughput with the host's recording overlapped, not one call's latency.
 //
@@ -39,6 +41,7 @@ struct Options {
   std::string device;  // empty: silica::best_device() ($SILICA_DEVICE, else the best GPU)
   std::vector<silica::DType> dtypes{silica::DType::f32, silica::DType::f16, silica::DType::bf16};
   int64_t n = 4096;
+  int64_t shape_m = 0, shape_n = 0, shape_k = 0;  // --shape; 0: n x n x n
   int64_t batch = 1;
   double min_time = 1.0;
   bool check = false;
@@ -62,7 +65,8 @@ struct Options {
       "  --layout L       nn, tn, nt or tt: t stores that operand transposed, as a column-major view\n"
       "                   (what a backward pass multiplies; default nn)\n"
       "  --op OP          matmul (default) or copy: a.clone() into a contiguous tensor (with\n"
-      "                   --layout tn a transposed copy), in GB/s read and written\n");
+      "                   --layout tn a transposed copy), in GB/s read and written\n"
+      "  --shape MxNxK    multiply (M x K) by (K x N) instead of n x n matrices (matmul only)\n");
   std::exit(error ? 2 : 0);
 }
 
@@ -128,6 +132,14 @@ Options parse(int argc, char** argv) {
         usage(("unknown --layout '" + v + "' (nn, tn, nt or tt)").c_str());
       o.a_t = v[0] == 't';
       o.b_t = v[1] == 't';
+    } else if (flag == "--shape") {
+      const std::string v = next();
+      const auto x1 = v.find('x'), x2 = x1 == std::string::npos ? x1 : v.find('x', x1 + 1);
+      if (x2 == std::string::npos)
+        usage(("--shape '" + v + "': expected MxNxK, e.g. 4224x4096x4096").c_str());
+      o.shape_m = whole(v.substr(0, x1));
+      o.shape_n = whole(v.substr(x1 + 1, x2 - x1 - 1));
+      o.shape_k = whole(v.substr(x2 + 1));
     } else if (flag == "--op") {
       const std::string v = next();
       if (v != "matmul" && v != "copy") usage(("unknown --op '" + v + "' (matmul or copy)").c_str());
@@ -137,16 +149,19 @@ Options parse(int argc, char** argv) {
     }
   }
   if (o.copy && o.check) usage("--check compares products with the CPU; it does not apply to --op copy");
+  if (o.copy && o.shape_m) usage("--shape sets a product's sizes; it does not apply to --op copy");
   return o;
 }
 
 // Inputs: normal(0, 1) drawn on the CPU (the same numbers for every device and dtype, since
 // the generator is seeded per call), moved to the device, then cast there.
 // transposed: the values are laid out column-major (a transposed view of a contiguous tensor).
-silica::Tensor input(int64_t n, uint64_t seed, silica::DType dtype, const silica::Device& device,
-                     int64_t batch = 1, bool transposed = false) {
+// rows x cols, as the product reads it (stored cols x rows where transposed).
+silica::Tensor input(int64_t rows, int64_t cols, uint64_t seed, silica::DType dtype,
+                     const silica::Device& device, int64_t batch = 1, bool transposed = false) {
   silica::Generator gen(seed);
-  const silica::Shape shape = batch > 1 ? silica::Shape{batch, n, n} : silica::Shape{n, n};
+  if (transposed) std::swap(rows, cols);
+  const silica::Shape shape = batch > 1 ? silica::Shape{batch, rows, cols} : silica::Shape{rows, cols};
   const silica::Tensor t = silica::randn(shape, {}, &gen).to(device).to(dtype);
   return transposed ? t.mT() : t;
 }
@@ -165,7 +180,8 @@ double tolerance(silica::DType dtype) {
 
 // Returns false when the error is above tolerance().
 bool check(const silica::Device& device, silica::DType dtype, int64_t n, const Options& o) {
-  const silica::Tensor a = input(n, 1, dtype, device, 1, o.a_t), b = input(n, 2, dtype, device, 1, o.b_t);
+  const silica::Tensor a = input(n, n, 1, dtype, device, 1, o.a_t),
+                       b = input(n, n, 2, dtype, device, 1, o.b_t);
   // f32 copies of the rounded inputs, multiplied on the CPU in f32.
   const silica::Tensor ref =
       silica::matmul(a.to(silica::DType::f32).to("cpu"), b.to(silica::DType::f32).to("cpu"));
@@ -215,10 +231,15 @@ int main(int argc, char** argv) {
       for (silica::DType dtype : o.dtypes)
         if (device.supports_dtype(dtype)) checks_ok = check(device, dtype, o.check_n, o) && checks_ok;
     }
-    const double flop = 2.0 * static_cast<double>(o.n) * static_cast<double>(o.n) * static_cast<double>(o.n) *
+    const int64_t M = o.shape_m ? o.shape_m : o.n, N = o.shape_m ? o.shape_n : o.n,
+                  K = o.shape_m ? o.shape_k : o.n;
+    const double flop = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) *
                         static_cast<double>(o.batch);
+    const std::string size =
+        o.shape_m ? "MxNxK=" + std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K)
+                  : "n=" + std::to_string(o.n);
     const std::string label =
-        "n=" + std::to_string(o.n) + (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string()) +
+        size + (o.batch > 1 ? " batch=" + std::to_string(o.batch) : std::string()) +
         (o.a_t || o.b_t ? std::string(" layout=") + (o.a_t ? 't' : 'n') + (o.b_t ? 't' : 'n')
                         : std::string());
     for (silica::DType dtype : o.dtypes) {
@@ -227,8 +248,8 @@ int main(int argc, char** argv) {
                     silica::dtype_name(dtype), where.c_str());
         continue;
       }
-      const silica::Tensor a = input(o.n, 1, dtype, device, o.batch, o.a_t),
-                           b = input(o.n, 2, dtype, device, o.batch, o.b_t);
+      const silica::Tensor a = input(M, K, 1, dtype, device, o.batch, o.a_t),
+                           b = input(K, N, 2, dtype, device, o.batch, o.b_t);
       if (o.copy) {
         const double seconds = time_calls(
             device, [&] { return a.clone(); }, o.min_time);

@@ -4,7 +4,7 @@ bench/bench_device_matmul.cpp, for a side-by-side comparison (bench/run_gpu_benc
 
     python3 bench/torch_gpu_reference.py [--device cuda] [--dtype f32,f16,bf16,f32-tf32]
                                          [--n 4096] [--batch 1] [--min-time 1] [--layout nn]
-                                         [--op matmul|copy]
+                                         [--op matmul|copy] [--shape MxNxK]
 
 Prints one line per dtype, in bench_device_matmul's format:
     matmul n=4096 f16: 1.234 ms, 111.4 TFLOP/s (device cuda:0 (NVIDIA H100 80GB HBM3))
@@ -13,7 +13,8 @@ Prints one line per dtype, in bench_device_matmul's format:
 "layout=.." in the line). FLOP = 2 n^3, times the batch (--batch B: (B, n, n) operands,
 "n=... batch=B" lines). Each timed call allocates its result (torch.matmul without out=),
 and the device is synchronized once after the timed loop, so the time is device
-throughput with the host's launches overlapped, as on the Silica side.
+throughput with the host's launches overlapped, as on the Silica side. --shape MxNxK
+multiplies (M x K) by (K x N) instead ("MxNxK=..." lines, FLOP 2 M N K).
 
 f32 is measured with TF32 OFF (torch.backends.cuda.matmul.fp32_precision = "ieee" on
 torch >= 2.9, allow_tf32 = False before: full f32 products, what Silica's f32 matmul
@@ -106,6 +107,7 @@ def main():
                     help="t: that operand stored transposed, as a column-major view (default nn)")
     ap.add_argument("--op", default="matmul", choices=["matmul", "copy"],
                     help="copy: a.clone() into a contiguous tensor instead of the product")
+    ap.add_argument("--shape", default="", help="MxNxK: multiply (M x K) by (K x N) instead of n x n matrices")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads for --device cpu (default: torch's)")
     args = ap.parse_args()
     names = [d for d in args.dtype.split(",") if d]
@@ -121,14 +123,23 @@ def main():
     label = device_label(device)
     if args.batch < 1:
         ap.error("--batch must be at least 1")
-    flop = 2.0 * args.n ** 3 * args.batch
-    shape = (args.batch, args.n, args.n) if args.batch > 1 else (args.n, args.n)
-    size = (f"n={args.n}" + (f" batch={args.batch}" if args.batch > 1 else "") +
+    if args.shape:
+        try:
+            m, n, k = (int(v) for v in args.shape.split("x"))
+        except ValueError:
+            ap.error(f"--shape {args.shape!r}: expected MxNxK, e.g. 4224x4096x4096")
+        if min(m, n, k) < 1 or args.op == "copy":
+            ap.error("--shape takes three positive sizes, for --op matmul")
+    else:
+        m = n = k = args.n
+    flop = 2.0 * m * n * k * args.batch
+    batch = (args.batch,) if args.batch > 1 else ()
+    size = ((f"MxNxK={m}x{n}x{k}" if args.shape else f"n={args.n}") + (f" batch={args.batch}" if args.batch > 1 else "") +
             (f" layout={args.layout}" if args.layout != "nn" else ""))
     gen = torch.Generator().manual_seed(0)
     # Inputs normal(0, 1) drawn in f32 on the CPU, moved to the device, then cast there.
-    a32 = torch.randn(*shape, generator=gen).to(device)
-    b32 = torch.randn(*shape, generator=gen).to(device)
+    a32 = torch.randn(*batch, m, k, generator=gen).to(device)
+    b32 = torch.randn(*batch, k, n, generator=gen).to(device)
     print(f"torch {torch.__version__} (CUDA {torch.version.cuda}, cuDNN "
           f"{torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None}), {label}", flush=True)
     for name in names:
