@@ -31,6 +31,10 @@
 #     host at the same cadence as silica train, so both pay the same synchronizations.
 #     s/epoch = 60000 / samples/s.
 # "Silica / PyTorch" is a speed ratio: above 1 means Silica is faster.
+# Where nvidia-smi is found, the GPU's SM clock and power are sampled every 200 ms while
+# each side multiplies (one run per dtype), and summed up under the matmul table over the
+# samples drawing at least half the power limit: large products run at the limit, where the
+# driver lowers the clock, so the clock shows how much energy each side spends per FLOP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,6 +107,26 @@ field() {  # field LOG DTYPE ms|TFLOP/s
   awk -v key="matmul n=$n $2:" -v unit="$3" 'index($0, key) == 1 {
       for (i = 1; i < NF; ++i) if ($(i + 1) == unit || $(i + 1) == unit ",") { print $i; exit } }' "$1"
 }
+# GPU clock and power while a command runs (nvidia-smi, every 200 ms): gpu_watch FILE CMD...
+# runs CMD and leaves the samples in FILE; gpu_summary FILE prints one line about them.
+gpu_watch() {
+  local file=$1 watcher="" rc=0
+  shift
+  if command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=clocks.sm,power.draw,power.limit --format=csv,noheader,nounits -lms 200 \
+      >"$file" 2>/dev/null &
+    watcher=$!
+  fi
+  "$@" || rc=$?
+  if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true; fi
+  return $rc
+}
+gpu_summary() {
+  [ -s "$1" ] || { echo "no samples"; return 0; }
+  awk -F', *' '$2 + 0 >= $3 / 2 { n++; clk += $1; pw += $2; if (!min || $1 < min) min = $1; limit = $3 }
+    END { if (n) printf "SM clock %.0f MHz on average (lowest %d), power %.0f W of a %.0f W limit (%d samples)\n",
+            clk / n, min, pw / n, limit, n; else print "no sample at half the power limit or more" }' "$1"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 or_na() { if [ -n "$1" ]; then echo "$1"; else echo "n/a"; fi; }
 
@@ -111,14 +135,20 @@ if [ $do_matmul = 1 ]; then
   echo "## matmul, n = $n (per call; TFLOP/s = 2 n^3 / time)"
   echo
   # --check exits 1 when an error is too large; the table is still printed, with a warning.
-  if ! "$matmul_bin" --device "$silica_device" --n "$n" --min-time "$min_time" --check >"$tmp/silica_mm.log" 2>&1; then
-    echo "WARNING: bench_device_matmul failed or its --check found errors too large:" >&2
-  fi
+  # One dtype a run, so that the GPU's clock and power are sampled per dtype and side.
+  : >"$tmp/silica_mm.log"
+  : >"$tmp/torch_mm.log"
+  for dt in f32 f16 bf16 f32-tf32; do
+    if [ $dt != f32-tf32 ] && ! gpu_watch "$tmp/silica_gpu_$dt.csv" "$matmul_bin" --device "$silica_device" \
+         --dtype $dt --n "$n" --min-time "$min_time" --check >>"$tmp/silica_mm.log" 2>&1; then
+      echo "WARNING: bench_device_matmul $dt failed or its --check found errors too large" >&2
+    fi
+    if ! gpu_watch "$tmp/torch_gpu_$dt.csv" "$python" bench/torch_gpu_reference.py --device "$torch_device" \
+         --dtype $dt --n "$n" --min-time "$min_time" >>"$tmp/torch_mm.log" 2>&1; then
+      echo "WARNING: torch_gpu_reference.py $dt failed" >&2
+    fi
+  done
   sed 's/^/    /' "$tmp/silica_mm.log" >&2
-  if ! "$python" bench/torch_gpu_reference.py --device "$torch_device" --n "$n" --min-time "$min_time" \
-       >"$tmp/torch_mm.log" 2>&1; then
-    echo "WARNING: torch_gpu_reference.py failed:" >&2
-  fi
   sed 's/^/    /' "$tmp/torch_mm.log" >&2
   echo "| dtype | Silica ms | Silica TFLOP/s | PyTorch ms | PyTorch TFLOP/s | Silica / PyTorch |"
   echo "|---|---:|---:|---:|---:|---:|"
@@ -134,6 +164,15 @@ if [ $do_matmul = 1 ]; then
   echo
   grep '^check' "$tmp/silica_mm.log" | sed 's/^/Silica /' || true
   echo
+  if command -v nvidia-smi >/dev/null; then
+    echo "GPU while each side multiplied (nvidia-smi every 200 ms, samples at half the power limit or more):"
+    echo
+    for dt in f32 f16 bf16; do
+      echo "- $dt: Silica $(gpu_summary "$tmp/silica_gpu_$dt.csv"); PyTorch $(gpu_summary "$tmp/torch_gpu_$dt.csv")"
+    done
+    echo "- f32-tf32: PyTorch $(gpu_summary "$tmp/torch_gpu_f32-tf32.csv")"
+    echo
+  fi
 fi
 
 # ---- (b) training epochs ----
